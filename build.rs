@@ -21,11 +21,14 @@ fn main() -> ExitCode {
 }
 
 fn generate() -> Result<(), String> {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let text = std::fs::read_to_string(manifest_dir.join(SPEC))
         .map_err(|e| format!("cannot read the spec: {e}"))?;
-    let spec: openapiv3::OpenAPI =
-        serde_yaml::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+
+    let operations = operation_table(&spec)?;
 
     let mut settings = progenitor::GenerationSettings::default();
     settings
@@ -54,11 +57,49 @@ fn generate() -> Result<(), String> {
 
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let code = prettyplease::unparse(&file);
-    write(&PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?), &code)
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    write(&out_dir, "codegen.rs", &prettyplease::unparse(&file))?;
+    write(&out_dir, "operations.rs", &operations)
 }
 
-fn write(out_dir: &Path, code: &str) -> Result<(), String> {
-    let path = out_dir.join("codegen.rs");
+/// A table of (generated operation name, method, path template), for tracing spans.
+fn operation_table(spec: &openapiv3::OpenAPI) -> Result<String, String> {
+    let mut rows = Vec::new();
+    for (path, method, operation) in spec.operations() {
+        let id = operation
+            .operation_id
+            .as_deref()
+            .ok_or_else(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
+        rows.push(format!(
+            "    ({:?}, {:?}, {:?}),\n",
+            snake_case(id),
+            method.to_uppercase(),
+            path
+        ));
+    }
+    Ok(format!(
+        "/// (operation, method, path template) of every operation in the spec.\n\
+         pub const OPERATIONS: &[(&str, &str, &str)] = &[\n{}];\n",
+        rows.concat()
+    ))
+}
+
+fn snake_case(id: &str) -> String {
+    let mut out = String::new();
+    for c in id.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn write(out_dir: &Path, name: &str, code: &str) -> Result<(), String> {
+    let path = out_dir.join(name);
     std::fs::write(&path, code).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -3,3 +3,8 @@
 #![allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+/// Operation metadata generated from the spec (used for tracing spans).
+pub mod operations {
+    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+}

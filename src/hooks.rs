@@ -1,3 +1,231 @@
-#[derive(Clone, Debug, Default)]
-pub struct Settings {}
-impl progenitor_client::ClientHooks<Settings> for crate::generated::Client {}
+//! Cross-cutting behaviour of every request, as `impl ClientHooks` for the generated
+//! client: retries, the body-size limit, and one tracing span per request. Never logs
+//! header values or query strings, which may hold secrets.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use tracing::Instrument;
+
+use crate::generated::Client as RawClient;
+use crate::generated::operations::OPERATIONS;
+use crate::retry::RetryPolicy;
+
+/// Default limit on a response body: 8 MiB, far above any real Groups page.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Per-client settings the hooks need; the generated client carries them as its `inner`.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            retry: RetryPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// What the hooks saw of the last response of one call, for building precise errors
+/// after the generated code has consumed the response.
+#[derive(Debug, Default)]
+pub(crate) struct Exchange {
+    pub status: Option<StatusCode>,
+    pub headers: HeaderMap,
+    pub body_too_large: bool,
+    pub limit: usize,
+}
+
+tokio::task_local! {
+    static EXCHANGE: RefCell<Exchange>;
+}
+
+/// Runs one generated call and returns what the hooks saw of its final response.
+pub(crate) async fn observed<F: Future>(call: F) -> (F::Output, Exchange) {
+    EXCHANGE
+        .scope(RefCell::new(Exchange::default()), async {
+            let output = call.await;
+            let exchange = EXCHANGE.with(|e| e.take());
+            (output, exchange)
+        })
+        .await
+}
+
+fn record(status: StatusCode, headers: &HeaderMap, body_too_large: bool, limit: usize) {
+    // Outside `observed` (the raw client used directly) there is nothing to record into.
+    let _ = EXCHANGE.try_with(|e| {
+        *e.borrow_mut() = Exchange {
+            status: Some(status),
+            headers: headers.clone(),
+            body_too_large,
+            limit,
+        }
+    });
+}
+
+fn describe(operation: &str) -> (&'static str, &'static str) {
+    OPERATIONS
+        .iter()
+        .find(|(name, _, _)| *name == operation)
+        .map(|(_, method, path)| (*method, *path))
+        .unwrap_or(("?", "?"))
+}
+
+impl ClientHooks<Settings> for RawClient {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let (_, path) = describe(info.operation_id);
+        let span = tracing::debug_span!(
+            "tallyfy_groups.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = send_with_retries(self, request)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        result
+    }
+}
+
+async fn send_with_retries(
+    raw: &RawClient,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let settings = raw.inner();
+    let policy = &settings.retry;
+    let method = request.method().clone();
+    let mut backoff = policy.backoff();
+    let mut attempt: u32 = 1;
+    let mut pending = request;
+    loop {
+        let span = tracing::Span::current();
+        span.record("attempt", attempt);
+        // A request whose body cannot be cloned gets exactly one attempt.
+        let spare = pending.try_clone();
+        match raw.client().execute(pending).await {
+            Ok(response) => {
+                let status = response.status();
+                span.record("status", status.as_u16());
+                if let Some(id) = response
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    span.record("request_id", id);
+                }
+                if policy.retries_status(&method, status)
+                    && let (Some(next), Some(wait)) = (spare, backoff.next())
+                {
+                    let wait = policy.delay(Some(response.headers()), wait);
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
+                    drop(response);
+                    tokio::time::sleep(wait).await;
+                    pending = next;
+                    attempt += 1;
+                    continue;
+                }
+                return buffer(response, settings.max_body_bytes).await;
+            }
+            Err(error) => {
+                if policy.retries_transport(&method, &error)
+                    && let (Some(next), Some(wait)) = (spare, backoff.next())
+                {
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying after a connection failure"
+                    );
+                    tokio::time::sleep(wait).await;
+                    pending = next;
+                    attempt += 1;
+                    continue;
+                }
+                return Err(error);
+            }
+        }
+    }
+}
+
+/// Reads the whole body under the size limit and hands back an equivalent response.
+/// Over the limit, the body is dropped and the exchange is marked, so the caller
+/// reports [`crate::Error::BodyTooLarge`] instead of running out of memory.
+async fn buffer(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+    let too_large = |headers: &HeaderMap| {
+        record(status, headers, true, limit);
+        rebuild(status, version, headers.clone(), Bytes::new())
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Ok(too_large(&headers));
+    }
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<BytesMut> = None;
+    let mut total = 0usize;
+    // Record the head before reading, so a failure mid-body still knows its status.
+    record(status, &headers, false, limit);
+    while let Some(chunk) = response.chunk().await? {
+        total += chunk.len();
+        if total > limit {
+            return Ok(too_large(&headers));
+        }
+        match (&mut first, &mut rest) {
+            (None, _) => first = Some(chunk),
+            (Some(head), None) => {
+                let mut joined = BytesMut::with_capacity(total.max(2 * head.len()));
+                joined.extend_from_slice(head);
+                joined.extend_from_slice(&chunk);
+                rest = Some(joined);
+            }
+            (Some(_), Some(joined)) => joined.extend_from_slice(&chunk),
+        }
+    }
+    let body = match (first, rest) {
+        (_, Some(joined)) => joined.freeze(),
+        (Some(head), None) => head,
+        (None, None) => Bytes::new(),
+    };
+    Ok(rebuild(status, version, headers, body))
+}
+
+fn rebuild(
+    status: StatusCode,
+    version: reqwest::Version,
+    headers: HeaderMap,
+    body: Bytes,
+) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
+}

@@ -1,0 +1,296 @@
+//! `Client` and `ClientBuilder`: configuration, header defaults, timeouts, and the
+//! transport-safety check. Owns the token; never prints it.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+
+use crate::auth::Token;
+use crate::error::Error;
+use crate::generated::Client as RawClient;
+use crate::groups::Groups;
+use crate::hooks::{DEFAULT_MAX_BODY_BYTES, Settings};
+use crate::retry::RetryPolicy;
+use crate::validate;
+
+/// The documented base URL of the Tallyfy API.
+pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
+/// The `X-Tallyfy-Client` value Tallyfy's API clients send.
+pub const DEFAULT_TALLYFY_CLIENT: &str = "APIClient";
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default timeout for a whole request, body included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Environment variable holding the access token.
+pub const ENV_TOKEN: &str = "TALLYFY_ACCESS_TOKEN";
+/// Environment variable holding the organisation id.
+pub const ENV_ORG_ID: &str = "TALLYFY_ORG_ID";
+/// Environment variable overriding the base URL.
+pub const ENV_BASE_URL: &str = "TALLYFY_BASE_URL";
+
+/// A client for one organisation's groups. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct Client {
+    raw: Arc<RawClient>,
+    org_id: Arc<str>,
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `TALLYFY_ACCESS_TOKEN`, `TALLYFY_ORG_ID` and the
+    /// optional `TALLYFY_BASE_URL`.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The groups of the configured organisation.
+    pub fn groups(&self) -> Groups {
+        Groups::new(self, self.org_id.clone())
+    }
+
+    /// The groups of another organisation, with the same token and settings.
+    pub fn groups_of(&self, org_id: impl Into<String>) -> Groups {
+        Groups::new(self, Arc::from(org_id.into()))
+    }
+
+    /// The configured organisation id.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&*self.raw)
+    }
+
+    /// The generated client, for anything the typed layer does not cover. It carries
+    /// the same headers, timeouts, retries and limits.
+    pub fn raw(&self) -> &RawClient {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url())
+            .field("org_id", &self.org_id)
+            .field("token", &Token::REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`]. Every setting but the token and organisation has a default.
+#[derive(Clone)]
+pub struct ClientBuilder {
+    token: Option<Token>,
+    org_id: Option<String>,
+    base_url: String,
+    user_agent: String,
+    tallyfy_client: String,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+    max_body_bytes: usize,
+    allow_insecure_http: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            token: None,
+            org_id: None,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            user_agent: concat!("tallyfy-groups/", env!("CARGO_PKG_VERSION")).to_string(),
+            tallyfy_client: DEFAULT_TALLYFY_CLIENT.to_string(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry: RetryPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| Token::REDACTED))
+            .field("org_id", &self.org_id)
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .field("tallyfy_client", &self.tallyfy_client)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder filled from `TALLYFY_ACCESS_TOKEN`, `TALLYFY_ORG_ID` and `TALLYFY_BASE_URL`,
+    /// for further settings before `build()`. Missing variables are named in the error.
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut missing = Vec::new();
+        let token = var(ENV_TOKEN);
+        let org_id = var(ENV_ORG_ID);
+        if token.is_none() {
+            missing.push(ENV_TOKEN);
+        }
+        if org_id.is_none() {
+            missing.push(ENV_ORG_ID);
+        }
+        if !missing.is_empty() {
+            return Err(Error::Config(format!(
+                "environment variable {} is not set",
+                missing.join(" and ")
+            )));
+        }
+        let mut builder = ClientBuilder::default();
+        builder.token = token.map(Token::new);
+        builder.org_id = org_id;
+        if let Some(url) = var(ENV_BASE_URL) {
+            builder.base_url = url;
+        }
+        Ok(builder)
+    }
+
+    /// The bearer token (a personal access token or an application token).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Token::new(token.into()));
+        self
+    }
+
+    /// The organisation whose groups [`Client::groups`] works on.
+    pub fn org_id(mut self, org_id: impl Into<String>) -> Self {
+        self.org_id = Some(org_id.into());
+        self
+    }
+
+    /// The base URL; default [`DEFAULT_BASE_URL`]. Tallyfy's own CLI uses `https://api.tallyfy.com`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The `User-Agent`; default `tallyfy-groups/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The `X-Tallyfy-Client` header; default `APIClient`.
+    pub fn tallyfy_client(mut self, value: impl Into<String>) -> Self {
+        self.tallyfy_client = value.into();
+        self
+    }
+
+    /// How long to wait for a connection; default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, body included; default 30 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// When to retry; default [`RetryPolicy::default`]. [`RetryPolicy::none`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body accepted; default 8 MiB.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Allows sending the token over plain `http://` to a host other than loopback.
+    /// Off by default: anyone on the path could read the token.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the settings and builds the client. Sends nothing.
+    pub fn build(self) -> Result<Client, Error> {
+        let token = self.token.ok_or_else(|| {
+            Error::Config(format!(
+                "no access token: call .token(…) or set {ENV_TOKEN}"
+            ))
+        })?;
+        let org_id = self.org_id.unwrap_or_default();
+        validate::id("org_id", &org_id)?;
+        let base_url = self.base_url.trim().trim_end_matches('/').to_string();
+        check_transport(&base_url, self.allow_insecure_http)?;
+
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, token.header_value()?);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            "x-tallyfy-client",
+            HeaderValue::from_str(&self.tallyfy_client)
+                .map_err(|_| Error::invalid("tallyfy_client", "not a valid header value"))?,
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(
+                HeaderValue::from_str(&self.user_agent)
+                    .map_err(|_| Error::invalid("user_agent", "not a valid header value"))?,
+            )
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let settings = Settings {
+            retry: self.retry,
+            max_body_bytes: self.max_body_bytes,
+        };
+        Ok(Client {
+            raw: Arc::new(RawClient::new_with_client(&base_url, http, settings)),
+            org_id: Arc::from(org_id),
+        })
+    }
+}
+
+/// Refuses a base URL that would send the token in clear text to another machine.
+fn check_transport(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| Error::Config(format!("base URL {base_url:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(&url) => Ok(()),
+        "http" => Err(Error::Config(format!(
+            "refusing to send the token over plain http to {}; use https, or call \
+             .allow_insecure_http(true) if you really mean it",
+            url.host_str().unwrap_or("?")
+        ))),
+        other => Err(Error::Config(format!(
+            "base URL scheme {other:?} is not supported; use https"
+        ))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}

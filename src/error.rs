@@ -1,0 +1,281 @@
+//! The crate's one error type, and the conversion from the generated client's errors.
+//! Owns how responses become errors; it never holds or prints the token.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::generated::types::{ErrorBody, ErrorFlag, FieldErrors};
+
+/// How many characters of an unexpected body an error keeps.
+pub(crate) const SNIPPET_CHARS: usize = 200;
+
+/// Everything that can go wrong when calling the Groups API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error status (4xx or 5xx).
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// An argument was rejected before any request was sent.
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// The argument's name, as the builder method that takes it.
+        name: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The client could not be configured (missing variable, bad base URL, TLS setup).
+    #[error("client configuration: {0}")]
+    Config(String),
+
+    /// The connect or request timeout elapsed.
+    #[error("request timed out: {0}")]
+    Timeout(#[source] reqwest::Error),
+
+    /// The request failed before a complete response arrived (DNS, connect, reset, truncated body).
+    #[error("transport error: {source}")]
+    Transport {
+        /// The status, when the response head had arrived before the failure.
+        status: Option<StatusCode>,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A success response whose body is not what the spec describes.
+    #[error("cannot decode the {status} response: {detail}; body starts: {snippet:?}")]
+    Decode {
+        /// The response's status.
+        status: StatusCode,
+        /// What did not fit.
+        detail: String,
+        /// The first characters of the body.
+        snippet: String,
+    },
+
+    /// The response body was larger than the configured limit.
+    #[error("the {status} response body exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The response's status.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
+    /// Paging stopped because the server's answers could not be trusted to end.
+    #[error("paging stopped: {0}")]
+    Paging(String),
+}
+
+/// An error response from the API, with everything the six known body shapes carry.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The human-readable message (`message`, or `error.message`, or an `error` string).
+    pub message: Option<String>,
+    /// The machine-readable code (`code` or `error.code`), e.g. `RESOURCE_NOT_FOUND`.
+    pub code: Option<String>,
+    /// Field errors from a validation failure, field name → messages.
+    pub field_errors: BTreeMap<String, Vec<String>>,
+    /// The `X-Request-Id` header, to quote to Tallyfy support.
+    pub request_id: Option<String>,
+    /// The `Retry-After` header, in seconds or as an HTTP date.
+    pub retry_after: Option<Duration>,
+    /// The decoded body, when it was JSON of a known shape.
+    pub body: Option<ErrorBody>,
+    /// The first characters of a body that was not the JSON error shape (an HTML gateway page).
+    pub snippet: Option<String>,
+}
+
+impl ApiError {
+    /// Builds the error from a response's status, headers and (possibly undecodable) body.
+    pub(crate) fn new(status: StatusCode, headers: &HeaderMap, body: Option<ErrorBody>) -> Self {
+        let mut error = ApiError {
+            status,
+            message: None,
+            code: None,
+            field_errors: BTreeMap::new(),
+            request_id: header_str(headers, "x-request-id").map(str::to_owned),
+            retry_after: crate::retry::retry_after(headers),
+            body: None,
+            snippet: None,
+        };
+        if let Some(body) = body {
+            error.absorb(&body);
+            error.body = Some(body);
+        }
+        error
+    }
+
+    fn absorb(&mut self, body: &ErrorBody) {
+        self.message = body.message.clone();
+        self.code = body.code.clone();
+        match &body.error {
+            Some(ErrorFlag::ErrorDetail(detail)) => {
+                self.message = self.message.take().or_else(|| detail.message.clone());
+                self.code = self.code.take().or_else(|| detail.code.clone());
+            }
+            Some(ErrorFlag::String(name)) if self.message.is_none() => {
+                self.message = Some(name.clone());
+            }
+            _ => {}
+        }
+        for (field, errors) in &body.errors {
+            self.field_errors.insert(field.clone(), flatten(errors));
+        }
+    }
+
+    /// Whether a retry may succeed: 429, 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        crate::retry::is_retryable_status(self.status)
+    }
+}
+
+fn flatten(errors: &FieldErrors) -> Vec<String> {
+    match errors {
+        FieldErrors::Array(list) => list.clone(),
+        FieldErrors::String(one) => vec![one.clone()],
+        FieldErrors::Object(map) => {
+            let mut out = Vec::new();
+            for (key, value) in map {
+                collect_strings(key, value, &mut out);
+            }
+            out
+        }
+    }
+}
+
+fn collect_strings(key: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(format!("{key}: {s}")),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(key, v, out)),
+        serde_json::Value::Object(map) => {
+            for (inner, v) in map {
+                collect_strings(&format!("{key}.{inner}"), v, out);
+            }
+        }
+        other => out.push(format!("{key}: {other}")),
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        for (field, messages) in &self.field_errors {
+            write!(f, "; {field}: {}", messages.join(" "))?;
+        }
+        if let Some(snippet) = &self.snippet {
+            write!(f, "; body starts: {snippet:?}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("code", &self.code)
+            .field("field_errors", &self.field_errors)
+            .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
+            .field("snippet", &self.snippet)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl Error {
+    /// The HTTP status, when the error came from a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
+            Error::Transport { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed later: rate limits, gateway errors,
+    /// timeouts and connection failures.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(api) => api.is_retryable(),
+            Error::Timeout(_) => true,
+            Error::Transport { status, .. } => status.is_none(),
+            _ => false,
+        }
+    }
+
+    /// The API error details, when the API answered with an error status.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// Field errors of a validation failure (422), empty otherwise.
+    pub fn field_errors(&self) -> BTreeMap<String, Vec<String>> {
+        self.api()
+            .map(|a| a.field_errors.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn transport(status: Option<StatusCode>, source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Error::Timeout(source.without_url())
+        } else {
+            Error::Transport {
+                status,
+                source: source.without_url(),
+            }
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(api: ApiError) -> Self {
+        Error::Api(Box::new(api))
+    }
+}
+
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The first [`SNIPPET_CHARS`] characters of a body, lossily decoded.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
+    if text.chars().nth(SNIPPET_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! Turns the outcome of one generated call into the crate's `Result`: accepts the
+//! success codes the live API may send beyond the spec's one, and maps every failure
+//! to [`Error`] with the status, headers and body snippet the hooks observed.
+
+use std::future::Future;
+
+use bytes::Bytes;
+use progenitor_client::ResponseValue;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::error::{ApiError, Error, snippet};
+use crate::generated::types::{ErrorBody, GroupList, GroupResponse};
+use crate::hooks::{self, Exchange};
+
+type RawResult<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
+
+/// A success body, and how to read it when it comes with a status the spec does not
+/// list (update as 200 or 201, delete as 204 or 200 with a body).
+pub(crate) trait SuccessBody: Sized {
+    fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error>;
+}
+
+impl SuccessBody for () {
+    fn from_undeclared(_body: &[u8]) -> Result<Self, serde_json::Error> {
+        Ok(())
+    }
+}
+
+impl SuccessBody for GroupResponse {
+    fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+}
+
+impl SuccessBody for GroupList {
+    fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+}
+
+/// Runs one generated call under observation and maps its outcome.
+pub(crate) async fn send<T, F>(call: F) -> Result<T, Error>
+where
+    T: SuccessBody,
+    F: Future<Output = RawResult<T>>,
+{
+    let (result, exchange) = hooks::observed(call).await;
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => map_error(error, exchange).await,
+    }
+}
+
+async fn map_error<T: SuccessBody>(
+    error: progenitor_client::Error<ErrorBody>,
+    exchange: Exchange,
+) -> Result<T, Error> {
+    use progenitor_client::Error as Raw;
+    if exchange.body_too_large
+        && let Some(status) = exchange.status
+    {
+        return Err(Error::BodyTooLarge {
+            status,
+            limit: exchange.limit,
+        });
+    }
+    Err(match error {
+        Raw::ErrorResponse(value) => {
+            let (status, headers) = (value.status(), value.headers().clone());
+            ApiError::new(status, &headers, Some(value.into_inner())).into()
+        }
+        Raw::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| Error::transport(Some(status), e))?;
+            if status.is_success() {
+                return T::from_undeclared(&body).map_err(|e| decode_error(status, &e, &body));
+            }
+            api_error_from_bytes(status, &headers, &body)
+        }
+        Raw::InvalidResponsePayload(body, e) => match exchange.status {
+            Some(status) if !status.is_success() => {
+                api_error_from_bytes(status, &exchange.headers, &body)
+            }
+            status => decode_error(status.unwrap_or(StatusCode::OK), &e, &body),
+        },
+        Raw::CommunicationError(e) | Raw::ResponseBodyError(e) | Raw::InvalidUpgrade(e) => {
+            Error::transport(exchange.status, e)
+        }
+        Raw::InvalidRequest(reason) => Error::invalid("request", reason),
+        Raw::Custom(reason) => Error::Config(reason),
+    })
+}
+
+/// An error status whose body may or may not be one of the JSON error shapes.
+fn api_error_from_bytes(status: StatusCode, headers: &HeaderMap, body: &Bytes) -> Error {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(parsed) => ApiError::new(status, headers, Some(parsed)).into(),
+        Err(_) => {
+            let mut error = ApiError::new(status, headers, None);
+            error.snippet = Some(snippet(body));
+            error.into()
+        }
+    }
+}
+
+fn decode_error(status: StatusCode, error: &serde_json::Error, body: &[u8]) -> Error {
+    Error::Decode {
+        status,
+        detail: error.to_string(),
+        snippet: snippet(body),
+    }
+}

@@ -1,0 +1,225 @@
+//! Retry policy: which failures are retried, how long to wait, and `Retry-After` parsing.
+//! Owns the decisions only; the loop that applies them lives in `hooks`.
+
+use std::time::{Duration, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+
+/// When and how often a request is retried.
+///
+/// The default follows Tallyfy's own CLI: up to 4 retries; 429 is retried for
+/// every method (the request was not processed); 502, 503, 504 and connection
+/// failures only for GET, PUT and DELETE, so a POST that may have reached the
+/// server is never sent twice. `Retry-After` (seconds or an HTTP date) is
+/// honoured up to [`RetryPolicy::max_retry_after`]; otherwise the delay grows
+/// exponentially from 0.5 s to 8 s with jitter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+    jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 4,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all: every failure is returned at once.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The default policy with every delay zero: for tests.
+    pub fn immediate() -> Self {
+        RetryPolicy {
+            initial_delay: Duration::ZERO,
+            max_delay: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
+            jitter: false,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Sets how many times a request is retried after its first attempt.
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets the first and the largest backoff delay.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_delay = initial;
+        self.max_delay = max.max(initial);
+        self
+    }
+
+    /// Sets the cap on a server's `Retry-After`.
+    pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// Turns jitter on the backoff delays on or off.
+    pub fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// How many retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The cap on a server's `Retry-After`.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The backoff delays, one per retry, when the server gives no `Retry-After`.
+    pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> + Send + use<> {
+        let mut builder = ExponentialBuilder::default()
+            .with_min_delay(self.initial_delay)
+            .with_max_delay(self.max_delay)
+            .with_factor(2.0)
+            .with_max_times(self.max_retries as usize);
+        if self.jitter {
+            builder = builder.with_jitter();
+        }
+        builder.build()
+    }
+
+    /// Whether a response with this status to this method is worth another attempt.
+    pub(crate) fn retries_status(&self, method: &Method, status: StatusCode) -> bool {
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => true,
+            StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT => is_idempotent(method),
+            _ => false,
+        }
+    }
+
+    /// Whether a failure before any response is worth another attempt.
+    pub(crate) fn retries_transport(&self, method: &Method, error: &reqwest::Error) -> bool {
+        error.is_connect() && is_idempotent(method)
+    }
+
+    /// The wait before the next attempt: the server's `Retry-After` (capped), else `backoff`.
+    pub(crate) fn delay(&self, headers: Option<&HeaderMap>, backoff: Duration) -> Duration {
+        match headers.and_then(retry_after) {
+            Some(wait) => wait.min(self.max_retry_after),
+            None => backoff,
+        }
+    }
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE
+    )
+}
+
+/// Statuses that a later attempt may turn into success.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
+/// Parses `Retry-After` as delta-seconds or as an HTTP date (a date in the past is zero).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        map
+    }
+
+    // Proves both forms of Retry-After parse, and garbage is ignored rather than fatal.
+    #[test]
+    fn retry_after_accepts_seconds_and_http_dates() {
+        assert_eq!(retry_after(&headers("7")), Some(Duration::from_secs(7)));
+        let future = SystemTime::now() + Duration::from_secs(120);
+        let parsed = retry_after(&headers(&httpdate::fmt_http_date(future))).unwrap();
+        assert!(parsed > Duration::from_secs(100) && parsed <= Duration::from_secs(120));
+        assert_eq!(
+            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&headers("soon")), None);
+    }
+
+    // Proves the cap applies to Retry-After and backoff is used without it.
+    #[test]
+    fn delay_caps_retry_after() {
+        let policy = RetryPolicy::default();
+        let capped = policy.delay(Some(&headers("3600")), Duration::from_secs(1));
+        assert_eq!(capped, Duration::from_secs(30));
+        assert_eq!(
+            policy.delay(None, Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
+    }
+
+    // Proves the backoff yields exactly max_retries delays, growing and bounded.
+    #[test]
+    fn backoff_is_bounded_and_grows() {
+        let policy = RetryPolicy::default().with_jitter(false);
+        let delays: Vec<_> = policy.backoff().collect();
+        assert_eq!(delays.len(), 4);
+        assert_eq!(delays[0], Duration::from_millis(500));
+        assert!(delays.windows(2).all(|w| w[0] <= w[1]));
+        assert!(delays.iter().all(|d| *d <= Duration::from_secs(8)));
+        assert_eq!(RetryPolicy::none().backoff().count(), 0);
+    }
+
+    // Proves POST is only retried on 429, never on gateway errors.
+    #[test]
+    fn post_is_retried_only_on_429() {
+        let policy = RetryPolicy::default();
+        assert!(policy.retries_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+        assert!(!policy.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+        assert!(policy.retries_status(&Method::PUT, StatusCode::BAD_GATEWAY));
+        assert!(!policy.retries_status(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR));
+    }
+}
