@@ -157,9 +157,11 @@ impl ClientBuilder {
                 missing.join(" and ")
             )));
         }
-        let mut builder = ClientBuilder::default();
-        builder.token = token.map(Token::new);
-        builder.org_id = org_id;
+        let mut builder = ClientBuilder {
+            token: token.map(Token::new),
+            org_id,
+            ..ClientBuilder::default()
+        };
         if let Some(url) = var(ENV_BASE_URL) {
             builder.base_url = url;
         }

@@ -53,3 +53,8 @@ pub use model::*;
 pub use paging::Page;
 pub use retry::RetryPolicy;
 pub use validate::{MAX_NAME_CHARS, MAX_PER_PAGE};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
