@@ -20,7 +20,10 @@ async fn list_sends_headers_and_query_and_decodes_a_page() {
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("accept", "application/json")
                 .header("x-tallyfy-client", "APIClient")
-                .header("user-agent", concat!("tallyfy-groups/", env!("CARGO_PKG_VERSION")))
+                .header(
+                    "user-agent",
+                    concat!("tallyfy-groups/", env!("CARGO_PKG_VERSION")),
+                )
                 .query_param("q", "sales")
                 .query_param("per_page", "25")
                 .query_param("page", "2")
@@ -79,7 +82,13 @@ async fn get_with_assets_decodes_string_member_ids() {
         .await
         .expect("get succeeds");
     mock.assert_async().await;
-    assert_eq!(group.members, vec![MemberId::String("1001".into()), MemberId::String("1005".into())]);
+    assert_eq!(
+        group.members,
+        vec![
+            MemberId::String("1001".into()),
+            MemberId::String("1005".into())
+        ]
+    );
     assert_eq!(group.member_ids().unwrap(), vec![1001, 1005]);
     assert!(group.assets.is_some());
 }
@@ -90,8 +99,11 @@ async fn get_without_assets_sends_no_with() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path(group_path()).query_param_missing("with");
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            when.method(GET)
+                .path(group_path())
+                .query_param_missing("with");
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     client(&server).groups().get(GROUP_ID).send().await.unwrap();
@@ -114,7 +126,8 @@ async fn create_posts_json_and_decodes_201() {
                     "members": [1001, 1005],
                     "guests": ["client.a@example.com"]
                 }));
-            then.status(201).json_body(json!({ "data": reference_group() }));
+            then.status(201)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     let group = client(&server)
@@ -138,7 +151,8 @@ async fn update_with_all_fields_sends_one_put_and_accepts_201() {
     let get = server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     let put = server
@@ -146,7 +160,8 @@ async fn update_with_all_fields_sends_one_put_and_accepts_201() {
             when.method(PUT).path(group_path()).json_body(json!({
                 "name": "Sales", "description": "New", "members": [7], "guests": []
             }));
-            then.status(201).json_body(json!({ "data": reference_group() }));
+            then.status(201)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     let api = client(&server);
@@ -173,7 +188,8 @@ async fn partial_update_merges_current_fields_and_accepts_200() {
     let get = server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     let put = server
@@ -184,7 +200,8 @@ async fn partial_update_merges_current_fields_and_accepts_200() {
                 "members": [1001, 1005],
                 "guests": ["client.a@example.com"]
             }));
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     client(&server)
@@ -204,21 +221,34 @@ async fn delete_accepts_204_and_200_with_body() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(DELETE).path(group_path()).header("authorization", format!("Bearer {TOKEN}"));
+            when.method(DELETE)
+                .path(group_path())
+                .header("authorization", format!("Bearer {TOKEN}"));
             then.status(204);
         })
         .await;
-    client(&server).groups().delete(GROUP_ID).send().await.expect("204 is success");
+    client(&server)
+        .groups()
+        .delete(GROUP_ID)
+        .send()
+        .await
+        .expect("204 is success");
     mock.assert_async().await;
 
     let other = MockServer::start_async().await;
     let mock = other
         .mock_async(|when, then| {
             when.method(DELETE).path(group_path());
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
-    client(&other).groups().delete(GROUP_ID).send().await.expect("200 is success");
+    client(&other)
+        .groups()
+        .delete(GROUP_ID)
+        .send()
+        .await
+        .expect("200 is success");
     mock.assert_async().await;
 }
 
@@ -232,7 +262,8 @@ async fn user_agent_and_client_header_can_be_overridden() {
                 .path(group_path())
                 .header("user-agent", "my-sync/2.0")
                 .header("x-tallyfy-client", "SyncJob");
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     let api = tallyfy_groups::Client::builder()
@@ -257,11 +288,19 @@ async fn raw_client_is_an_escape_hatch_with_the_same_headers() {
                 .path(group_path())
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("x-tallyfy-client", "APIClient");
-            then.status(200).json_body(json!({ "data": reference_group() }));
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
         })
         .await;
     let api = client(&server);
-    let raw = api.raw().get_group().org_id(ORG).group_id(GROUP_ID).send().await.unwrap();
+    let raw = api
+        .raw()
+        .get_group()
+        .org_id(ORG)
+        .group_id(GROUP_ID)
+        .send()
+        .await
+        .unwrap();
     mock.assert_async().await;
     assert_eq!(raw.into_inner().data.name, "Sales Team");
 }
