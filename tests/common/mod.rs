@@ -49,3 +49,21 @@ pub fn reference_group() -> Value {
 pub fn list_body(groups: Vec<Value>, pagination: Value) -> Value {
     json!({ "data": groups, "meta": { "pagination": pagination } })
 }
+
+/// A matcher that is true for the first `n` requests it sees, then false: registered
+/// before a fallback mock, it makes the server fail `n` times and then recover.
+pub fn first_n(n: usize) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    move |_| seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < n
+}
+
+/// A client for `server` with the given retry policy.
+pub fn client_with(server: &MockServer, policy: RetryPolicy) -> Client {
+    Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(server.base_url())
+        .retry_policy(policy)
+        .build()
+        .expect("test client builds")
+}

@@ -1,0 +1,201 @@
+//! Retries and timeouts: what is retried, how often, how long it waits, and that a
+//! POST that reached the server is never sent twice.
+
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use common::*;
+use httpmock::prelude::*;
+use serde_json::json;
+use tallyfy_groups::{Client, Error, RetryPolicy};
+
+// Proves a 429 followed by a 200 is retried once: two calls, and the caller sees success.
+#[tokio::test]
+async fn rate_limit_then_success_makes_two_calls() {
+    let server = MockServer::start_async().await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path()).is_true(first_n(1));
+            then.status(429).header("retry-after", "0").json_body(json!({"code": "RATE_LIMIT_EXCEEDED"}));
+        })
+        .await;
+    let ok = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({"data": reference_group()}));
+        })
+        .await;
+    let group = client_with(&server, RetryPolicy::default()).groups().get(GROUP_ID).send().await;
+    assert_eq!(group.expect("retried into success").name, "Sales Team");
+    limited.assert_calls_async(1).await;
+    ok.assert_calls_async(1).await;
+}
+
+// Proves a POST answered 429 is retried too (the request was not processed).
+#[tokio::test]
+async fn post_is_retried_on_429() {
+    let server = MockServer::start_async().await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(POST).path(groups_path()).is_true(first_n(1));
+            then.status(429).header("retry-after", "0");
+        })
+        .await;
+    let created = server
+        .mock_async(|when, then| {
+            when.method(POST).path(groups_path());
+            then.status(201).json_body(json!({"data": reference_group()}));
+        })
+        .await;
+    client_with(&server, RetryPolicy::immediate()).groups().create("n", "d").send().await.unwrap();
+    limited.assert_calls_async(1).await;
+    created.assert_calls_async(1).await;
+}
+
+// Proves Retry-After as an HTTP date is honoured: the retry waits until about then.
+#[tokio::test]
+async fn retry_after_http_date_is_honoured() {
+    let server = MockServer::start_async().await;
+    let when_to_retry = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path()).is_true(first_n(1));
+            then.status(429).header("retry-after", when_to_retry.as_str());
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({"data": reference_group()}));
+        })
+        .await;
+    // Backoff would be 0; only the date can make it wait.
+    let policy = RetryPolicy::immediate().with_max_retry_after(Duration::from_secs(30));
+    let started = Instant::now();
+    client_with(&server, policy).groups().get(GROUP_ID).send().await.unwrap();
+    // HTTP dates have one-second resolution, so the wait is between ~1 s and 2 s.
+    assert!(started.elapsed() >= Duration::from_millis(900), "waited {:?}", started.elapsed());
+}
+
+// Proves Retry-After is capped by the policy: a one-hour wait becomes zero here.
+#[tokio::test]
+async fn retry_after_is_capped() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path()).is_true(first_n(1));
+            then.status(429).header("retry-after", "3600");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({"data": reference_group()}));
+        })
+        .await;
+    let result = tokio::time::timeout(
+        Duration::from_secs(10),
+        client_with(&server, RetryPolicy::immediate()).groups().get(GROUP_ID).send(),
+    )
+    .await;
+    assert!(result.expect("did not wait an hour").is_ok());
+}
+
+// Proves 503 on every attempt stops after max_retries + 1 calls and yields the last error.
+#[tokio::test]
+async fn persistent_503_exhausts_retries_and_returns_the_error() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(503).header("x-request-id", "r-503").json_body(json!({"error": true, "message": "Service unavailable"}));
+        })
+        .await;
+    let err = client_with(&server, RetryPolicy::immediate()).groups().get(GROUP_ID).send().await.unwrap_err();
+    failing.assert_calls_async(5).await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.api().unwrap().request_id.as_deref(), Some("r-503"));
+}
+
+// Proves the policy's bound is respected: max_retries(2) makes exactly three calls,
+// and RetryPolicy::none() exactly one.
+#[tokio::test]
+async fn retries_respect_the_policy_bound() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(group_path());
+            then.status(502);
+        })
+        .await;
+    let body_fields = |u: tallyfy_groups::UpdateGroup| u.name("n").description("d").members([1]).guests(["g@x.io"]);
+    let api = client_with(&server, RetryPolicy::immediate().with_max_retries(2));
+    body_fields(api.groups().update(GROUP_ID)).send().await.unwrap_err();
+    failing.assert_calls_async(3).await;
+
+    let other = MockServer::start_async().await;
+    let once = other
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(503);
+        })
+        .await;
+    client_with(&other, RetryPolicy::none()).groups().get(GROUP_ID).send().await.unwrap_err();
+    once.assert_calls_async(1).await;
+}
+
+// Proves a POST answered 503 is not retried: it may have been processed.
+#[tokio::test]
+async fn post_answered_503_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(POST).path(groups_path());
+            then.status(503);
+        })
+        .await;
+    let err = client_with(&server, RetryPolicy::immediate()).groups().create("n", "d").send().await.unwrap_err();
+    failing.assert_calls_async(1).await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+}
+
+// Proves a response slower than the request timeout yields the Timeout error kind.
+#[tokio::test]
+async fn slow_response_yields_timeout() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).delay(Duration::from_secs(3)).json_body(json!({"data": reference_group()}));
+        })
+        .await;
+    let api = Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::none())
+        .request_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(err.is_retryable());
+}
+
+// Proves a refused connection is retried for GET and surfaces as a transport error.
+#[tokio::test]
+async fn connection_refused_is_a_transport_error() {
+    // Bind then drop a listener, so the port is (almost certainly) closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let api = Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(RetryPolicy::immediate())
+        .build()
+        .unwrap();
+    let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { status: None, .. }), "{err:?}");
+    assert!(err.is_retryable());
+}
