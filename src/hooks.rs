@@ -102,7 +102,23 @@ impl ClientHooks<Settings> for RawClient {
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(_) => tracing::debug!(parent: &span, "request finished"),
+            Err(error) => {
+                tracing::debug!(parent: &span, kind = failure_kind(error), "request failed")
+            }
+        }
         result
+    }
+}
+
+fn failure_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "transport"
     }
 }
 

@@ -17,16 +17,23 @@ async fn rate_limit_then_success_makes_two_calls() {
     let limited = server
         .mock_async(|when, then| {
             when.method(GET).path(group_path()).is_true(first_n(1));
-            then.status(429).header("retry-after", "0").json_body(json!({"code": "RATE_LIMIT_EXCEEDED"}));
+            then.status(429)
+                .header("retry-after", "0")
+                .json_body(json!({"code": "RATE_LIMIT_EXCEEDED"}));
         })
         .await;
     let ok = server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(200).json_body(json!({"data": reference_group()}));
+            then.status(200)
+                .json_body(json!({"data": reference_group()}));
         })
         .await;
-    let group = client_with(&server, RetryPolicy::default()).groups().get(GROUP_ID).send().await;
+    let group = client_with(&server, RetryPolicy::default())
+        .groups()
+        .get(GROUP_ID)
+        .send()
+        .await;
     assert_eq!(group.expect("retried into success").name, "Sales Team");
     limited.assert_calls_async(1).await;
     ok.assert_calls_async(1).await;
@@ -45,10 +52,16 @@ async fn post_is_retried_on_429() {
     let created = server
         .mock_async(|when, then| {
             when.method(POST).path(groups_path());
-            then.status(201).json_body(json!({"data": reference_group()}));
+            then.status(201)
+                .json_body(json!({"data": reference_group()}));
         })
         .await;
-    client_with(&server, RetryPolicy::immediate()).groups().create("n", "d").send().await.unwrap();
+    client_with(&server, RetryPolicy::immediate())
+        .groups()
+        .create("n", "d")
+        .send()
+        .await
+        .unwrap();
     limited.assert_calls_async(1).await;
     created.assert_calls_async(1).await;
 }
@@ -61,21 +74,32 @@ async fn retry_after_http_date_is_honoured() {
     server
         .mock_async(|when, then| {
             when.method(GET).path(group_path()).is_true(first_n(1));
-            then.status(429).header("retry-after", when_to_retry.as_str());
+            then.status(429)
+                .header("retry-after", when_to_retry.as_str());
         })
         .await;
     server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(200).json_body(json!({"data": reference_group()}));
+            then.status(200)
+                .json_body(json!({"data": reference_group()}));
         })
         .await;
     // Backoff would be 0; only the date can make it wait.
     let policy = RetryPolicy::immediate().with_max_retry_after(Duration::from_secs(30));
     let started = Instant::now();
-    client_with(&server, policy).groups().get(GROUP_ID).send().await.unwrap();
+    client_with(&server, policy)
+        .groups()
+        .get(GROUP_ID)
+        .send()
+        .await
+        .unwrap();
     // HTTP dates have one-second resolution, so the wait is between ~1 s and 2 s.
-    assert!(started.elapsed() >= Duration::from_millis(900), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 // Proves Retry-After is capped by the policy: a one-hour wait becomes zero here.
@@ -91,12 +115,16 @@ async fn retry_after_is_capped() {
     server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(200).json_body(json!({"data": reference_group()}));
+            then.status(200)
+                .json_body(json!({"data": reference_group()}));
         })
         .await;
     let result = tokio::time::timeout(
         Duration::from_secs(10),
-        client_with(&server, RetryPolicy::immediate()).groups().get(GROUP_ID).send(),
+        client_with(&server, RetryPolicy::immediate())
+            .groups()
+            .get(GROUP_ID)
+            .send(),
     )
     .await;
     assert!(result.expect("did not wait an hour").is_ok());
@@ -109,10 +137,17 @@ async fn persistent_503_exhausts_retries_and_returns_the_error() {
     let failing = server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(503).header("x-request-id", "r-503").json_body(json!({"error": true, "message": "Service unavailable"}));
+            then.status(503)
+                .header("x-request-id", "r-503")
+                .json_body(json!({"error": true, "message": "Service unavailable"}));
         })
         .await;
-    let err = client_with(&server, RetryPolicy::immediate()).groups().get(GROUP_ID).send().await.unwrap_err();
+    let err = client_with(&server, RetryPolicy::immediate())
+        .groups()
+        .get(GROUP_ID)
+        .send()
+        .await
+        .unwrap_err();
     failing.assert_calls_async(5).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(err.api().unwrap().request_id.as_deref(), Some("r-503"));
@@ -129,9 +164,14 @@ async fn retries_respect_the_policy_bound() {
             then.status(502);
         })
         .await;
-    let body_fields = |u: tallyfy_groups::UpdateGroup| u.name("n").description("d").members([1]).guests(["g@x.io"]);
+    let body_fields = |u: tallyfy_groups::UpdateGroup| {
+        u.name("n").description("d").members([1]).guests(["g@x.io"])
+    };
     let api = client_with(&server, RetryPolicy::immediate().with_max_retries(2));
-    body_fields(api.groups().update(GROUP_ID)).send().await.unwrap_err();
+    body_fields(api.groups().update(GROUP_ID))
+        .send()
+        .await
+        .unwrap_err();
     failing.assert_calls_async(3).await;
 
     let other = MockServer::start_async().await;
@@ -141,7 +181,12 @@ async fn retries_respect_the_policy_bound() {
             then.status(503);
         })
         .await;
-    client_with(&other, RetryPolicy::none()).groups().get(GROUP_ID).send().await.unwrap_err();
+    client_with(&other, RetryPolicy::none())
+        .groups()
+        .get(GROUP_ID)
+        .send()
+        .await
+        .unwrap_err();
     once.assert_calls_async(1).await;
 }
 
@@ -155,7 +200,12 @@ async fn post_answered_503_is_not_retried() {
             then.status(503);
         })
         .await;
-    let err = client_with(&server, RetryPolicy::immediate()).groups().create("n", "d").send().await.unwrap_err();
+    let err = client_with(&server, RetryPolicy::immediate())
+        .groups()
+        .create("n", "d")
+        .send()
+        .await
+        .unwrap_err();
     failing.assert_calls_async(1).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 }
@@ -167,7 +217,9 @@ async fn slow_response_yields_timeout() {
     server
         .mock_async(|when, then| {
             when.method(GET).path(group_path());
-            then.status(200).delay(Duration::from_secs(3)).json_body(json!({"data": reference_group()}));
+            then.status(200)
+                .delay(Duration::from_secs(3))
+                .json_body(json!({"data": reference_group()}));
         })
         .await;
     let api = Client::builder()
@@ -187,7 +239,11 @@ async fn slow_response_yields_timeout() {
 #[tokio::test]
 async fn connection_refused_is_a_transport_error() {
     // Bind then drop a listener, so the port is (almost certainly) closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let api = Client::builder()
         .token(TOKEN)
         .org_id(ORG)
@@ -196,6 +252,9 @@ async fn connection_refused_is_a_transport_error() {
         .build()
         .unwrap();
     let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
-    assert!(matches!(err, Error::Transport { status: None, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { status: None, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
 }
