@@ -52,7 +52,7 @@ pub use hooks::{DEFAULT_MAX_BODY_BYTES, Settings};
 pub use list::{ListGroups, ListQuery};
 pub use membership::Membership;
 pub use model::*;
-pub use paging::Page;
+pub use paging::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, Page, PageStream};
 pub use retry::RetryPolicy;
 pub use validate::{MAX_NAME_CHARS, MAX_PER_PAGE};
 
