@@ -31,6 +31,8 @@
 mod auth;
 mod client;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod generated;
 mod groups;
 mod hooks;

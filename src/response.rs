@@ -97,7 +97,7 @@ async fn map_error<T: SuccessBody>(
 }
 
 /// An error status whose body may or may not be one of the JSON error shapes.
-fn api_error_from_bytes(status: StatusCode, headers: &HeaderMap, body: &Bytes) -> Error {
+pub(crate) fn api_error_from_bytes(status: StatusCode, headers: &HeaderMap, body: &Bytes) -> Error {
     match serde_json::from_slice::<ErrorBody>(body) {
         Ok(parsed) => ApiError::new(status, headers, Some(parsed)).into(),
         Err(_) => {
@@ -108,7 +108,7 @@ fn api_error_from_bytes(status: StatusCode, headers: &HeaderMap, body: &Bytes) -
     }
 }
 
-fn decode_error(status: StatusCode, error: &serde_json::Error, body: &[u8]) -> Error {
+pub(crate) fn decode_error(status: StatusCode, error: &serde_json::Error, body: &[u8]) -> Error {
     Error::Decode {
         status,
         detail: error.to_string(),

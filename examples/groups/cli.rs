@@ -1,0 +1,130 @@
+//! The command line of the `groups` example: commands, arguments and flags (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tallyfy_groups::SortBy;
+
+/// A command-line client for Tallyfy's Groups API. Reads TALLYFY_ACCESS_TOKEN,
+/// TALLYFY_ORG_ID and TALLYFY_BASE_URL; without a token it uses a local sandbox.
+#[derive(Debug, Parser)]
+#[command(name = "groups", version)]
+pub struct Cli {
+    /// Print JSON (one document, the API's field names) instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List groups (one page, or every page with --all).
+    List(ListArgs),
+    /// Show one group.
+    Get {
+        /// The group's id.
+        id: String,
+        /// Include related data.
+        #[arg(long, value_enum)]
+        with: Option<GetWith>,
+    },
+    /// Create a group.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: String,
+        /// A member's user id (repeat for more).
+        #[arg(long = "member")]
+        members: Vec<i64>,
+        /// A guest's email address (repeat for more).
+        #[arg(long = "guest")]
+        guests: Vec<String>,
+    },
+    /// Update a group; fields not given keep their values.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// The complete new member list (repeat); replaces the current one.
+        #[arg(long = "member")]
+        members: Vec<i64>,
+        /// The complete new guest list (repeat); replaces the current one.
+        #[arg(long = "guest")]
+        guests: Vec<String>,
+    },
+    /// Delete a group.
+    Delete { id: String },
+    /// Add members, keeping everything else.
+    AddMembers {
+        id: String,
+        #[arg(required = true)]
+        user_ids: Vec<i64>,
+    },
+    /// Remove members, keeping everything else.
+    RemoveMembers {
+        id: String,
+        #[arg(required = true)]
+        user_ids: Vec<i64>,
+    },
+    /// Add guests, keeping everything else.
+    AddGuests {
+        id: String,
+        #[arg(required = true)]
+        emails: Vec<String>,
+    },
+    /// Remove guests, keeping everything else.
+    RemoveGuests {
+        id: String,
+        #[arg(required = true)]
+        emails: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Search text, matched against name and description.
+    #[arg(long)]
+    pub q: Option<String>,
+    /// Sort field.
+    #[arg(long, value_enum)]
+    pub sort_by: Option<SortField>,
+    /// Page size, 1 to 100.
+    #[arg(long)]
+    pub per_page: Option<u32>,
+    /// Related data: a comma list of assets, users, guests.
+    #[arg(long)]
+    pub with: Option<String>,
+    /// Fetch every page.
+    #[arg(long)]
+    pub all: bool,
+    /// Stop after this many groups (implies paging).
+    #[arg(long)]
+    pub max_items: Option<usize>,
+    /// Pages fetched at once with --all.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: usize,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum GetWith {
+    Assets,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SortField {
+    Name,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl From<SortField> for SortBy {
+    fn from(field: SortField) -> Self {
+        match field {
+            SortField::Name => SortBy::Name,
+            SortField::CreatedAt => SortBy::CreatedAt,
+            SortField::UpdatedAt => SortBy::UpdatedAt,
+        }
+    }
+}

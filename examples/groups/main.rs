@@ -1,0 +1,156 @@
+//! `cargo run --example groups -- <command>`: a small command-line client for the
+//! Groups API built on this crate. With no `TALLYFY_ACCESS_TOKEN` it starts the local
+//! sandbox (seeded with a few hundred groups), so it works on a fresh machine.
+
+mod cli;
+mod output;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use futures::TryStreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use tallyfy_groups::{Client, ENV_TOKEN, Error, Group};
+use tallyfy_groups_sandbox::Sandbox;
+
+use cli::{Cli, Command, ListArgs};
+
+/// How many groups the sandbox starts with when no token is set.
+const SANDBOX_GROUPS: usize = 300;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", output::error_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The client from the environment, or one pointed at a fresh sandbox (kept alive by
+/// the returned handle) when no token is set.
+async fn connect() -> Result<(Client, Option<Sandbox>), Error> {
+    if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
+        return Ok((Client::from_env()?, None));
+    }
+    let sandbox = Sandbox::builder().seed(SANDBOX_GROUPS).start().await;
+    eprintln!(
+        "note: {ENV_TOKEN} is not set; using the local sandbox at {} ({SANDBOX_GROUPS} groups)",
+        sandbox.base_url()
+    );
+    let client = Client::builder()
+        .token("sandbox-token")
+        .org_id(sandbox.org_id())
+        .base_url(sandbox.base_url())
+        .build()?;
+    Ok((client, Some(sandbox)))
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    let (client, _sandbox) = connect().await?;
+    let groups = client.groups();
+    let json = cli.json;
+    match cli.command {
+        Command::List(args) => list(&client, args, json).await,
+        Command::Get { id, with } => {
+            let mut request = groups.get(id);
+            if with.is_some() {
+                request = request.with_assets();
+            }
+            output::group(&request.send().await?, json);
+            Ok(())
+        }
+        Command::Create { name, description, members, guests } => {
+            let group = groups.create(name, description).members(members).guests(guests).send().await?;
+            output::group(&group, json);
+            Ok(())
+        }
+        Command::Update { id, name, description, members, guests } => {
+            let mut request = groups.update(id);
+            if let Some(name) = name {
+                request = request.name(name);
+            }
+            if let Some(description) = description {
+                request = request.description(description);
+            }
+            if !members.is_empty() {
+                request = request.members(members);
+            }
+            if !guests.is_empty() {
+                request = request.guests(guests);
+            }
+            output::group(&request.send().await?, json);
+            Ok(())
+        }
+        Command::Delete { id } => {
+            groups.delete(id.as_str()).send().await?;
+            output::deleted(&id, json);
+            Ok(())
+        }
+        Command::AddMembers { id, user_ids } => show(groups.add_members(&id, user_ids).await?, json),
+        Command::RemoveMembers { id, user_ids } => show(groups.remove_members(&id, user_ids).await?, json),
+        Command::AddGuests { id, emails } => show(groups.add_guests(&id, emails).await?, json),
+        Command::RemoveGuests { id, emails } => show(groups.remove_guests(&id, emails).await?, json),
+    }
+}
+
+fn show(group: Group, json: bool) -> Result<(), Error> {
+    output::group(&group, json);
+    Ok(())
+}
+
+async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> {
+    let mut request = client.groups().list();
+    if let Some(q) = args.q {
+        request = request.q(q);
+    }
+    if let Some(sort_by) = args.sort_by {
+        request = request.sort_by(sort_by.into());
+    }
+    if let Some(per_page) = args.per_page {
+        request = request.per_page(per_page);
+    }
+    if let Some(with) = args.with {
+        request = request.with(with);
+    }
+    if !args.all && args.max_items.is_none() {
+        let page = request.send().await?;
+        output::page(&page, json);
+        return Ok(());
+    }
+    if let Some(n) = args.max_items {
+        request = request.max_items(n);
+    }
+    let mut pages = request.concurrency(args.concurrency).pages();
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} pages {pos}/{len} {wide_bar}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut all = Vec::new();
+    while let Some(page) = pages.try_next().await? {
+        if let Some(bar) = &progress {
+            bar.set_length(page.total_pages().unwrap_or(0));
+            bar.inc(1);
+        }
+        all.extend(page.into_items());
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    output::groups(&all, json);
+    Ok(())
+}
