@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Proves that scripts/contract/run.sh catches a broken spec. Copies the spec into
+# a scratch folder under .tools/, checks that the untouched copy passes `lint`, then
+# makes one example contradict its schema and checks that the stages fail on it,
+# each for that reason:
+#
+#   get example     the getGroup `docs` response example gets `name: 5` (the schema
+#                   says string): lint (Spectral), clients (Prism flags its own
+#                   answer) and schemathesis (response_schema_conformance) must fail.
+#   list example    the same in the listGroups `docs` example, which neither the
+#                   linters nor Prism can check (see .spectral.yaml): clients (their
+#                   field checks) and schemathesis must still fail.
+#   schema example  PageLinks.next's `example` becomes a number: lint (Spectral and
+#                   Redocly) must fail.
+#
+#   scripts/contract/selftest.sh [SPEC]     (default: spec/tallyfy-groups.yaml)
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+RUN="$CONTRACT_DIR/run.sh"
+# The planted errors show up in the first examples; a short Schemathesis run will do.
+export ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-5}"
+SPEC="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
+[[ -f "$SPEC" ]] || die "no such spec: $SPEC"
+
+# Under .tools/ (git-ignored) rather than /tmp: .spectral.yaml's per-location
+# override matches spec files by their path relative to the repository.
+mkdir -p "$TOOLS_DIR/work"
+TMP="$(mktemp -d "$TOOLS_DIR/work/selftest.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+PASSED=0
+FAILED=0
+ok() { PASSED=$((PASSED + 1)); log "✔ $*"; }
+ko() { FAILED=$((FAILED + 1)); log "✘ $*"; }
+
+# mutate SRC DST ANCHOR OLD NEW: replaces OLD by NEW in the first line matching OLD
+# after the first line containing ANCHOR; fails unless exactly that one line changed.
+mutate() {
+  python3 - "$@" <<'PY'
+import sys
+src, dst, anchor, old, new = sys.argv[1:]
+lines = open(src, encoding="utf-8").read().split("\n")
+start = next((i for i, line in enumerate(lines) if anchor in line), None)
+if start is None:
+    sys.exit(f"anchor not found: {anchor!r}")
+hit = next((i for i in range(start, len(lines)) if lines[i].strip() == old), None)
+if hit is None:
+    sys.exit(f"line {old!r} not found after {anchor!r}")
+indent = lines[hit][: len(lines[hit]) - len(lines[hit].lstrip())]
+lines[hit] = indent + new
+open(dst, "w", encoding="utf-8").write("\n".join(lines))
+print(f"{dst}: line {hit + 1}: {old!r} -> {new!r}")
+PY
+}
+
+# expect_failure NAME STAGE SPEC PATTERN...: `run.sh STAGE SPEC` must exit non-zero
+# and its output must match every PATTERN (extended regex), so that it failed for
+# the planted reason and not some other one.
+expect_failure() {
+  local name="$1" stage="$2" spec="$3"; shift 3
+  local out="$TMP/$name.log" rc=0 pattern missing=0
+  "$RUN" "$stage" "$spec" >"$out" 2>&1 || rc=$?
+  if (( rc == 0 )); then
+    tail -n 30 "$out" >&2
+    ko "$name: run.sh $stage passed on a broken spec"
+    return
+  fi
+  for pattern in "$@"; do
+    if ! grep -qE -- "$pattern" "$out"; then
+      log "  output of run.sh $stage lacks /$pattern/"; missing=1
+    fi
+  done
+  if (( missing )); then
+    tail -n 60 "$out" >&2
+    ko "$name: run.sh $stage failed (exit $rc), but not for the planted reason"
+  else
+    ok "$name: run.sh $stage failed (exit $rc) for the planted reason"
+  fi
+}
+
+ensure_tools
+
+# 0. The untouched copy passes, so failures below come from the planted errors.
+cp "$SPEC" "$TMP/clean.yaml"
+if "$RUN" lint "$TMP/clean.yaml" >"$TMP/clean.log" 2>&1; then
+  ok "clean copy: run.sh lint passes"
+else
+  tail -n 60 "$TMP/clean.log" >&2
+  ko "clean copy: run.sh lint fails; the checks below would prove nothing"
+fi
+
+# 1. A get response example that contradicts its schema.
+mutate "$SPEC" "$TMP/bad-get-example.yaml" "As documented (member ids as strings)" "name: Sales Team" "name: 5"
+expect_failure "get example, lint" lint "$TMP/bad-get-example.yaml" \
+  'oas3-valid-media-example.*examples\.docs\.value\.data\.name' \
+  'FAILED  lint: spectral'
+expect_failure "get example, clients" clients "$TMP/bad-get-example.yaml" \
+  'TypeScript contract check FAILED: getGroup: Prism reports spec violations:.*data\.name must be string' \
+  'Python contract check FAILED: .*getGroup: Prism reports spec violations:.*data\.name must be string'
+expect_failure "get example, schemathesis" schemathesis "$TMP/bad-get-example.yaml" \
+  'Response violates schema' 'Schema at /components/schemas/Group/properties/name' \
+  'FAILED  schemathesis: Prism static'
+
+# 2. The same in a listGroups example, where only the client checks and Schemathesis look.
+mutate "$SPEC" "$TMP/bad-list-example.yaml" "summary: As documented" "name: Sales Team" "name: 5"
+expect_failure "list example, clients" clients "$TMP/bad-list-example.yaml" \
+  'TypeScript contract check FAILED: listGroups data\[0\]: name is not a string' \
+  'Python contract check FAILED: .*listGroups data\[0\]: name is not a string'
+expect_failure "list example, schemathesis" schemathesis "$TMP/bad-list-example.yaml" \
+  'Response violates schema' 'Schema at /components/schemas/Group/properties/name' \
+  'FAILED  schemathesis: Prism static'
+
+# 3. A schema-level example that contradicts its schema.
+mutate "$SPEC" "$TMP/bad-schema-example.yaml" "PageLinks:" \
+  "example: https://go.tallyfy.com/api/organizations/3b0a9d1c2e4f5a6b7c8d9e0f1a2b3c4d/groups?page=3" "example: 3"
+expect_failure "schema example, lint" lint "$TMP/bad-schema-example.yaml" \
+  'oas3-valid-schema-example' 'no-invalid-schema-examples' \
+  'FAILED  lint: spectral' 'FAILED  lint: redocly'
+
+echo "selftest: $PASSED passed, $FAILED failed"
+(( FAILED == 0 ))
