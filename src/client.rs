@@ -101,6 +101,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_body_bytes: usize,
     allow_insecure_http: bool,
+    extra_headers: Vec<(String, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -116,6 +117,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -133,6 +135,14 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -229,6 +239,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a header to every request (for a proxy, a test server's `Prefer`, …).
+    /// It cannot replace `Authorization`; its value is never printed.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token.ok_or_else(|| {
@@ -249,6 +266,18 @@ impl ClientBuilder {
             HeaderValue::from_str(&self.tallyfy_client)
                 .map_err(|_| Error::invalid("tallyfy_client", "not a valid header value"))?,
         );
+        for (name, value) in &self.extra_headers {
+            let name = header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid("header", format!("{name:?} is not a header name")))?;
+            if name == header::AUTHORIZATION {
+                return Err(Error::invalid("header", "set the token with .token(…)"));
+            }
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid("header", format!("the value of {name} is not valid"))
+            })?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(

@@ -98,7 +98,7 @@ impl ClientHooks<Settings> for RawClient {
             request_id = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = send_with_retries(self, request)
+        let result = send_with_retries(self, request, info.operation_id)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -125,6 +125,7 @@ fn failure_kind(error: &reqwest::Error) -> &'static str {
 async fn send_with_retries(
     raw: &RawClient,
     request: reqwest::Request,
+    operation: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
     let settings = raw.inner();
     let policy = &settings.retry;
@@ -163,7 +164,7 @@ async fn send_with_retries(
                     attempt += 1;
                     continue;
                 }
-                return buffer(response, settings.max_body_bytes).await;
+                return buffer(response, settings.max_body_bytes, operation).await;
             }
             Err(error) => {
                 if policy.retries_transport(&method, &error)
@@ -190,6 +191,7 @@ async fn send_with_retries(
 async fn buffer(
     mut response: reqwest::Response,
     limit: usize,
+    operation: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let version = response.version();
@@ -230,6 +232,7 @@ async fn buffer(
         (Some(head), None) => head,
         (None, None) => Bytes::new(),
     };
+    crate::capture::keep(operation, status, &headers, &body);
     Ok(rebuild(status, version, headers, body))
 }
 

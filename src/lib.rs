@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod capture;
 mod client;
 mod error;
 #[cfg(test)]
@@ -44,6 +45,7 @@ mod response;
 mod retry;
 mod validate;
 
+pub use capture::{CapturedResponse, capture_responses};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_TALLYFY_CLIENT, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN,

@@ -304,3 +304,68 @@ async fn raw_client_is_an_escape_hatch_with_the_same_headers() {
     mock.assert_async().await;
     assert_eq!(raw.into_inner().data.name, "Sales Team");
 }
+
+// Proves capture_responses hands back the raw body and status of every response a
+// typed call received (a partial update makes two: the GET and the PUT).
+#[tokio::test]
+async fn capture_responses_returns_raw_bodies() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200)
+                .json_body(json!({ "data": reference_group(), "extra": 1 }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(PUT).path(group_path());
+            then.status(201)
+                .json_body(json!({ "data": reference_group() }));
+        })
+        .await;
+    let api = client(&server);
+    let (result, raw) =
+        tallyfy_groups::capture_responses(api.groups().update(GROUP_ID).name("New").send()).await;
+    result.unwrap();
+    assert_eq!(raw.len(), 2);
+    assert_eq!(
+        (raw[0].operation, raw[0].status.as_u16()),
+        ("get_group", 200)
+    );
+    assert_eq!(
+        (raw[1].operation, raw[1].status.as_u16()),
+        ("update_group", 201)
+    );
+    let first: serde_json::Value = serde_json::from_slice(&raw[0].body).unwrap();
+    assert_eq!(first["extra"], 1);
+}
+
+// Proves extra headers are sent, and that Authorization cannot be replaced through them.
+#[tokio::test]
+async fn extra_headers_are_sent_but_cannot_replace_authorization() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(group_path())
+                .header("prefer", "code=200");
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
+        })
+        .await;
+    let builder = || {
+        tallyfy_groups::Client::builder()
+            .token(TOKEN)
+            .org_id(ORG)
+            .base_url(server.base_url())
+    };
+    let api = builder().header("Prefer", "code=200").build().unwrap();
+    api.groups().get(GROUP_ID).send().await.unwrap();
+    mock.assert_async().await;
+    let refused = builder().header("authorization", "Bearer other").build();
+    assert!(matches!(
+        refused,
+        Err(tallyfy_groups::Error::InvalidArgument { name: "header", .. })
+    ));
+}
