@@ -9,7 +9,8 @@
 #          lint          spectral (.spectral.yaml), redocly (redocly.yaml), openapi-spec-validator
 #          clients       openapi-typescript + tsc + fetch, openapi-python-client, against Prism
 #          schemathesis  st run against Prism in static (examples) and dynamic (schemas) mode
-#          all           install, lint, clients, schemathesis (the default)
+#          rust          this crate's contract test (tests/contract_prism.rs) against Prism
+#          all           install, lint, clients, schemathesis, rust (the default)
 #   SPEC   the OpenAPI document (default: spec/tallyfy-groups.yaml)
 #
 # Exits non-zero when any check fails. Prism listens on 127.0.0.1 only and is
@@ -18,11 +19,11 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 STAGE=all
 case "${1:-}" in
-  install | lint | clients | schemathesis | all) STAGE="$1"; shift ;;
+  install | lint | clients | schemathesis | rust | all) STAGE="$1"; shift ;;
   -h | --help | help) usage; exit 0 ;;
 esac
 SPEC_ARG="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
@@ -156,6 +157,25 @@ stage_schemathesis() {
   stop_prism
 }
 
+# --- rust ----------------------------------------------------------------------
+
+# The crate itself against Prism: tests/contract_prism.rs, whose tests are ignored in
+# the plain test run because they need this server. FILTER picks the mode's tests.
+rust_contract() {
+  local filter="$1"
+  PRISM_URL="$PRISM_URL" cargo test --quiet -p tallyfy-groups --test contract_prism -- \
+    --ignored --test-threads 1 "$filter"
+}
+
+stage_rust() {
+  start_prism "$SPEC"
+  step "rust: static Prism (requests valid, Prefer codes map to error kinds)" rust_contract static_
+  stop_prism
+  start_prism -d "$SPEC"
+  step "rust: dynamic Prism (random responses decode)" rust_contract dynamic_
+  stop_prism
+}
+
 # --- main --------------------------------------------------------------------
 
 T0=$SECONDS
@@ -167,7 +187,8 @@ case "$STAGE" in
   lint) stage_lint ;;
   clients) stage_clients ;;
   schemathesis) stage_schemathesis ;;
-  all) stage_lint; stage_clients; stage_schemathesis ;;
+  rust) stage_rust ;;
+  all) stage_lint; stage_clients; stage_schemathesis; stage_rust ;;
 esac
 
 if [[ "$STAGE" != install ]]; then
