@@ -75,24 +75,6 @@ impl Groups {
             group_id: group_id.into(),
         }
     }
-
-    /// Sends a PUT with every field of `body`.
-    pub(crate) async fn put(
-        &self,
-        group_id: &str,
-        body: types::UpdateGroupRequest,
-    ) -> Result<Group, Error> {
-        let raw = self.client.raw();
-        let reply = send(
-            raw.update_group()
-                .org_id(&*self.org_id)
-                .group_id(group_id)
-                .body(body)
-                .send(),
-        )
-        .await?;
-        Ok(reply.data)
-    }
 }
 
 /// Gets one group; see [`Groups::get`].
@@ -233,7 +215,16 @@ impl UpdateGroup {
             self.members,
             self.guests,
         )?;
-        self.groups.put(&self.group_id, body).await
+        let raw = self.groups.client.raw();
+        let reply = send(
+            raw.update_group()
+                .org_id(&*self.groups.org_id)
+                .group_id(self.group_id.as_str())
+                .body(body)
+                .send(),
+        )
+        .await?;
+        Ok(reply.data)
     }
 }
 

@@ -8,7 +8,6 @@
 //! prevent it. Keep one writer per group, or re-read and compare afterwards.
 
 use crate::error::Error;
-use crate::generated::types;
 use crate::groups::Groups;
 use crate::model::Group;
 use crate::validate;
@@ -75,17 +74,14 @@ impl Groups {
         if after == before {
             return Ok(current);
         }
-        validate::name(&current.name)?;
-        let body = types::UpdateGroupRequest {
-            name: current
-                .name
-                .parse()
-                .map_err(|e| Error::invalid("name", format!("{e}")))?,
-            description: current.description.clone().unwrap_or_default(),
-            members: after.members,
-            guests: after.guests,
-        };
-        self.put(group_id, body).await
+        // Every field is set, so the update sends one PUT and reads nothing more.
+        self.update(group_id)
+            .name(current.name)
+            .description(current.description.unwrap_or_default())
+            .members(after.members)
+            .guests(after.guests)
+            .send()
+            .await
     }
 
     /// Adds members to a group, keeping everything else.

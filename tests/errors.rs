@@ -22,13 +22,7 @@ async fn error_for(status: u16, body: Value) -> Error {
                 .json_body(body);
         })
         .await;
-    let api = tallyfy_groups::Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let api = client_with(&server, RetryPolicy::none());
     api.groups()
         .get(GROUP_ID)
         .send()
@@ -126,13 +120,7 @@ async fn rate_limit_shape_with_retry_after() {
                 .json_body(json!({"message": "You've reached the hourly limit. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}));
         })
         .await;
-    let api = tallyfy_groups::Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let api = client_with(&server, RetryPolicy::none());
     let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
     let details = err.api().unwrap();
     assert_eq!(details.code.as_deref(), Some("RATE_LIMIT_EXCEEDED"));
@@ -163,13 +151,7 @@ async fn html_gateway_page_keeps_status_and_snippet() {
                 .body("<html><body>Bad Gateway</body></html>");
         })
         .await;
-    let api = tallyfy_groups::Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let api = client_with(&server, RetryPolicy::none());
     let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     assert!(err.is_retryable());
