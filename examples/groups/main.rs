@@ -21,7 +21,10 @@ const SANDBOX_GROUPS: usize = 300;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -70,12 +73,28 @@ async fn run(cli: Cli) -> Result<(), Error> {
             output::group(&request.send().await?, json);
             Ok(())
         }
-        Command::Create { name, description, members, guests } => {
-            let group = groups.create(name, description).members(members).guests(guests).send().await?;
+        Command::Create {
+            name,
+            description,
+            members,
+            guests,
+        } => {
+            let group = groups
+                .create(name, description)
+                .members(members)
+                .guests(guests)
+                .send()
+                .await?;
             output::group(&group, json);
             Ok(())
         }
-        Command::Update { id, name, description, members, guests } => {
+        Command::Update {
+            id,
+            name,
+            description,
+            members,
+            guests,
+        } => {
             let mut request = groups.update(id);
             if let Some(name) = name {
                 request = request.name(name);
@@ -97,10 +116,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
             output::deleted(&id, json);
             Ok(())
         }
-        Command::AddMembers { id, user_ids } => show(groups.add_members(&id, user_ids).await?, json),
-        Command::RemoveMembers { id, user_ids } => show(groups.remove_members(&id, user_ids).await?, json),
+        Command::AddMembers { id, user_ids } => {
+            show(groups.add_members(&id, user_ids).await?, json)
+        }
+        Command::RemoveMembers { id, user_ids } => {
+            show(groups.remove_members(&id, user_ids).await?, json)
+        }
         Command::AddGuests { id, emails } => show(groups.add_guests(&id, emails).await?, json),
-        Command::RemoveGuests { id, emails } => show(groups.remove_guests(&id, emails).await?, json),
+        Command::RemoveGuests { id, emails } => {
+            show(groups.remove_guests(&id, emails).await?, json)
+        }
     }
 }
 

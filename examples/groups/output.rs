@@ -31,8 +31,14 @@ pub fn page(page: &Page<Group>, as_json: bool) {
         print_json(&json!({ "data": page.items(), "meta": { "pagination": page.pagination() } }));
     } else {
         table(page.items());
-        let of = page.total_pages().map(|n| format!(" of {n}")).unwrap_or_default();
-        let total = page.total().map(|n| format!(", {n} groups in all")).unwrap_or_default();
+        let of = page
+            .total_pages()
+            .map(|n| format!(" of {n}"))
+            .unwrap_or_default();
+        let total = page
+            .total()
+            .map(|n| format!(", {n} groups in all"))
+            .unwrap_or_default();
         println!("page {}{of}{total}", page.current_page());
     }
 }
@@ -53,7 +59,10 @@ fn print_json(value: &serde_json::Value) {
 }
 
 fn table(groups: &[Group]) {
-    println!("{:<32}  {:<30}  {:>7}  {:>6}  DESCRIPTION", "ID", "NAME", "MEMBERS", "GUESTS");
+    println!(
+        "{:<32}  {:<30}  {:>7}  {:>6}  DESCRIPTION",
+        "ID", "NAME", "MEMBERS", "GUESTS"
+    );
     for group in groups {
         println!(
             "{:<32}  {:<30}  {:>7}  {:>6}  {}",
