@@ -1,9 +1,10 @@
 //! Paging: `Page<T>` (one page of a listing with its pagination metadata, usable like
 //! a `Vec`), the rule for whether another page follows, and — in the submodules — the
-//! streams over many pages (`stream`) and the checks that stop a misbehaving server
-//! from making them loop (`guard`).
+//! streams over many pages (`stream` for pages, `items` for groups) and the checks
+//! that stop a misbehaving server from making them loop (`guard`).
 
 mod guard;
+mod items;
 mod stream;
 
 use std::sync::Arc;
@@ -13,8 +14,9 @@ use crate::error::Error;
 use crate::list::{ListQuery, fetch_page};
 use crate::model::{Group, Pagination};
 
+pub use items::GroupStream;
+pub use stream::PageStream;
 pub(crate) use stream::StreamOptions;
-pub use stream::{GroupStream, PageStream};
 
 /// The page size streams ask for when none was set with
 /// [`ListGroups::page_size`](crate::ListGroups::page_size): the API's maximum, so a
