@@ -298,3 +298,20 @@ async fn empty_middle_page_does_not_end_the_listing() {
     let items: Vec<_> = list(&server, 2).items().try_collect().await.unwrap();
     assert_eq!(ids_of(&items), [id(1), id(2), id(5), id(6)]);
 }
+
+// Proves a stream starts at the page set with page(): pages 1 and 2 are never asked for.
+#[tokio::test]
+async fn stream_starts_at_the_given_page() {
+    let server = MockServer::start_async().await;
+    let mocks = serve_pages(&server, 2, 4, 4).await;
+    let items: Vec<_> = list(&server, 2)
+        .page(3)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&items), (5..=8).map(id).collect::<Vec<_>>());
+    for (n, mock) in mocks.iter().enumerate() {
+        mock.assert_calls_async(usize::from(n >= 2)).await;
+    }
+}

@@ -34,6 +34,14 @@ pub(crate) struct Guard {
 }
 
 impl Guard {
+    /// A guard for a listing whose first page is `first_page`, of `per_page` items.
+    pub(crate) fn starting_at(first_page: u32, per_page: u32) -> Self {
+        Guard {
+            items_before: u64::from(first_page.saturating_sub(1)) * u64::from(per_page),
+            ..Guard::default()
+        }
+    }
+
     /// A guard for a listing that continues after `page`.
     pub(crate) fn after(page: &Page<Group>) -> Self {
         let pages_before = u64::from(page.current_page().saturating_sub(1));

@@ -244,6 +244,7 @@ impl PageStream {
         invalid: Option<Error>,
     ) -> Self {
         let mut engine = Engine::new(client, org_id, query, first_page);
+        engine.guard = Guard::starting_at(first_page, engine.per_page);
         engine.set_options(options);
         if let Some(error) = invalid {
             engine.fail(error);
