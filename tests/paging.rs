@@ -11,7 +11,8 @@ mod resume;
 #[path = "paging/support.rs"]
 mod support;
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::*;
 use futures::TryStreamExt;
@@ -161,23 +162,32 @@ async fn max_items_cuts_the_last_page() {
 #[tokio::test]
 async fn concurrency_yields_pages_in_order() {
     let server = MockServer::start_async().await;
+    let arrivals = Arc::new(Mutex::new(Vec::<(u32, Instant)>::new()));
     let mut mocks = Vec::new();
     for page in 1..=10u32 {
         let body = list_body(groups(page, 5), meta(50, 5, page, Some(10)));
-        // Later pages are faster, so responses arrive out of order.
-        let delay = Duration::from_millis(u64::from(11 - page) * 30);
+        // Later pages are faster, so responses arrive out of order; page 2 is slow.
+        let delay = if page == 2 {
+            PAGE_TWO_DELAY
+        } else {
+            Duration::from_millis(u64::from(11 - page) * 30)
+        };
+        let seen = arrivals.clone();
         let mock = server
             .mock_async(|when, then| {
                 when.path(groups_path())
                     .query_param("page", page.to_string())
                     .query_param("per_page", "5")
-                    .query_param("q", "x");
+                    .query_param("q", "x")
+                    .is_true(move |_| {
+                        seen.lock().unwrap().push((page, Instant::now()));
+                        true
+                    });
                 then.status(200).delay(delay).json_body(body);
             })
             .await;
         mocks.push(mock);
     }
-    let started = std::time::Instant::now();
     let items: Vec<_> = client(&server)
         .groups()
         .list()
@@ -188,14 +198,31 @@ async fn concurrency_yields_pages_in_order() {
         .try_collect()
         .await
         .unwrap();
-    let elapsed = started.elapsed();
     assert_eq!(ids_of(&items), (1..=50).map(id).collect::<Vec<_>>());
-    // About 0.75 s with four at once; the bound leaves room for a loaded machine.
-    assert!(elapsed < Duration::from_millis(1400), "took {elapsed:?}");
     for mock in &mocks {
         mock.assert_calls_async(1).await;
     }
+    // One page at a time, page 3 could only be asked for after page 2's answer, which
+    // the server holds back for PAGE_TWO_DELAY. Pages 3 to 5 arriving before then
+    // proves they were in flight together with page 2.
+    let arrivals = arrivals.lock().unwrap().clone();
+    let at = |page: u32| {
+        arrivals
+            .iter()
+            .find(|(p, _)| *p == page)
+            .map(|(_, t)| *t)
+            .unwrap()
+    };
+    for page in 3..=5 {
+        assert!(
+            at(page) < at(2) + PAGE_TWO_DELAY,
+            "page {page} was requested only after page 2 was answered"
+        );
+    }
 }
+
+/// How long the server holds back page 2 in the concurrency test.
+const PAGE_TWO_DELAY: Duration = Duration::from_secs(2);
 
 // Proves that without total_pages, concurrency falls back to one page at a time:
 // the listing ends at the page without a `next` link and nothing past it is asked for.
