@@ -2,15 +2,20 @@
 //! together: load the spec (`spec`), convert and compile its schemas
 //! (`convert`, `compiled`), check its structure (`structure`), its examples
 //! (`examples`) and the samples (`samples`) through the validator (`drift`,
-//! worded by `messages`), and gather a `report`.
-//! A later `--live`/`--record` mode feeds fetched bodies to
-//! `drift::Checker::check_response` the same way `samples` does.
+//! worded by `messages`), and gather a `report`. With `--live`, `live` fetches
+//! bodies from the API and feeds them to `drift::Checker::check_response` the
+//! same way `samples` does, and `record` (through `redact`) writes them as
+//! samples.
 
 pub mod compiled;
 pub mod convert;
+pub mod credentials;
 pub mod drift;
 pub mod examples;
+pub mod live;
 pub mod messages;
+pub mod record;
+pub mod redact;
 pub mod report;
 pub mod samples;
 pub mod spec;
@@ -37,6 +42,15 @@ pub struct SpecCheckOptions {
     pub samples: PathBuf,
     pub samples_label: String,
     pub strict: bool,
+    /// `--live` (and `--record`): check the API's answers too.
+    pub live: Option<LiveOptions>,
+}
+
+/// What `--live` needs: where to call, and where to record (if anywhere).
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub config: live::LiveConfig,
+    pub record: Option<PathBuf>,
 }
 
 impl Default for SpecCheckOptions {
@@ -49,13 +63,27 @@ impl Default for SpecCheckOptions {
             samples: root.join("spec/samples"),
             samples_label: "spec/samples".into(),
             strict: false,
+            live: None,
         }
     }
 }
 
-/// Runs the offline spec check. `Err` is a usage error (a path that cannot be
-/// read); everything wrong with the spec or the samples is a finding.
+/// Runs the spec check: offline, and live too when `options.live` is set.
+/// `Err` is a usage error (a path that cannot be read or written, a client
+/// that cannot be configured); everything wrong with the spec, the samples or
+/// the live answers is a finding. The token never appears in the result.
 pub fn spec_check(options: &SpecCheckOptions) -> Result<Report, String> {
+    let token = options.live.as_ref().map_or("", |l| l.config.token());
+    let scrub = |text: String| match token {
+        "" => text,
+        token => text.replace(token, "[redacted]"),
+    };
+    let mut report = offline_and_live(options).map_err(scrub)?;
+    report.scrub(token);
+    Ok(report)
+}
+
+fn offline_and_live(options: &SpecCheckOptions) -> Result<Report, String> {
     if !options.samples.is_dir() {
         return Err(format!(
             "samples directory {} does not exist",
@@ -78,21 +106,56 @@ pub fn spec_check(options: &SpecCheckOptions) -> Result<Report, String> {
             findings.extend(checker.conversion_problems());
             let (example_count, example_findings) = examples::check_examples(&checker);
             findings.extend(example_findings);
+            // Live first: recorded files in the samples directory are then checked too.
+            let live = match &options.live {
+                Some(live) => Some(check_live(&checker, live, &mut findings)?),
+                None => None,
+            };
             let (sample_count, sample_findings) =
                 samples::check_samples(&checker, &options.samples)
                     .map_err(|e| format!("cannot read {}: {e}", options.samples.display()))?;
             findings.extend(sample_findings);
-            Report::new(
+            let mut report = Report::new(
                 spec_label,
                 samples_label,
                 sample_count,
                 example_count,
                 findings,
-            )
+            );
+            if let Some((responses, recorded)) = live {
+                report.set_live(responses, recorded);
+            }
+            report
         }
     };
+    if options.live.is_some() && report.live.is_none() {
+        report.set_live(0, Vec::new()); // the spec is broken: nothing was called
+    }
     if options.strict {
         report.apply_strict();
     }
     Ok(report)
+}
+
+/// Runs the live calls (and the recording); returns how many responses were
+/// checked and the files written.
+fn check_live(
+    checker: &drift::Checker,
+    live: &LiveOptions,
+    findings: &mut Vec<Finding>,
+) -> Result<(usize, Vec<String>), String> {
+    let run = live::run(checker, &live.config)?;
+    findings.extend(run.findings);
+    let mut recorded = Vec::new();
+    if let Some(dir) = &live.record {
+        let (org_id, token) = (live.config.org_id(), live.config.token());
+        let recording = record::record(checker, dir, &run.responses, org_id, token)?;
+        findings.extend(recording.findings);
+        recorded = recording
+            .written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+    }
+    Ok((run.responses.len(), recorded))
 }

@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check the OpenAPI spec and the recorded response samples against each other (offline).
+    /// Check the OpenAPI spec and the recorded response samples against each other (and, with --live, the API's answers).
     ///
     /// Checks that every operation has an operationId, that every $ref resolves,
     /// that every example in the spec validates against its schema, and that every
@@ -31,8 +31,20 @@ enum Command {
     /// a sample has but the schema does not declare are warnings. Each finding is
     /// one line: severity, file, JSON path, message; then a summary line.
     ///
+    /// With --live, also calls the API's read-only operations through the
+    /// crate's own client (five lists with different parameters, a get with and
+    /// without with=assets, a get of a group that does not exist) and checks
+    /// every raw response the same way; findings name them like
+    /// `live:listGroups.200 (per_page=5&page=1)`. Needs TALLYFY_ACCESS_TOKEN and
+    /// TALLYFY_ORG_ID, optionally TALLYFY_BASE_URL (default
+    /// https://go.tallyfy.com/api). With --record DIR, each live body is also
+    /// written, redacted (emails, names, descriptions, links, organisation id),
+    /// as a sample, and checked as one; see spec/samples/README.md. The token is
+    /// never printed or written.
+    ///
     /// Exit status: 0 clean (warnings allowed), 1 errors (or warnings with
-    /// --strict), 2 usage error.
+    /// --strict; with --live also an unexpected status or no response), 2 usage
+    /// error (also: --live without the credentials, or a bad TALLYFY_BASE_URL).
     SpecCheck {
         /// The OpenAPI document [default: spec/tallyfy-groups.yaml in the repository]
         #[arg(long, value_name = "PATH")]
@@ -46,6 +58,13 @@ enum Command {
         /// Print one JSON document instead of lines
         #[arg(long)]
         json: bool,
+        /// Also check the live API's answers (needs TALLYFY_ACCESS_TOKEN and TALLYFY_ORG_ID)
+        #[arg(long)]
+        live: bool,
+        /// With --live: write each live body, redacted, into DIR as
+        /// <operationId>.<status>.live-<variant>.json (use spec/samples to add them to the repository)
+        #[arg(long, value_name = "DIR", requires = "live")]
+        record: Option<PathBuf>,
     },
 }
 
@@ -57,11 +76,28 @@ fn main() -> ExitCode {
             samples,
             strict,
             json,
+            live,
+            record,
         } => {
             let mut options = xtask::SpecCheckOptions {
                 strict,
                 ..Default::default()
             };
+            if live {
+                match xtask::live::LiveConfig::from_env() {
+                    Ok(config) => options.live = Some(xtask::LiveOptions { config, record }),
+                    Err(missing) => {
+                        eprintln!(
+                            "spec-check --live: missing environment variable{} {}; set {} \
+                             (and optionally TALLYFY_BASE_URL) to check the live API",
+                            if missing.len() == 1 { "" } else { "s" },
+                            missing.join(" and "),
+                            if missing.len() == 1 { "it" } else { "them" },
+                        );
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             if let Some(spec) = spec {
                 options.spec_label = spec.display().to_string();
                 options.spec = spec;

@@ -87,6 +87,12 @@ pub struct Report {
     pub samples: usize,
     /// Number of examples (and defaults) in the spec that were validated.
     pub examples: usize,
+    /// Number of live responses checked (`--live` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<usize>,
+    /// Sample files written (`--record` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recorded: Vec<String>,
     /// Whether warnings were promoted to errors.
     pub strict: bool,
     pub errors: usize,
@@ -113,6 +119,8 @@ impl Report {
             samples_dir: samples_dir.into(),
             samples,
             examples,
+            live: None,
+            recorded: Vec::new(),
             strict: false,
             errors: 0,
             warnings: 0,
@@ -134,6 +142,26 @@ impl Report {
             .count()
     }
 
+    /// Adds what `--live` checked and `--record` wrote.
+    pub fn set_live(&mut self, responses: usize, recorded: Vec<String>) {
+        self.live = Some(responses);
+        self.recorded = recorded;
+    }
+
+    /// Replaces `secret` wherever it occurs in a finding with `[redacted]`.
+    pub fn scrub(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        for finding in &mut self.findings {
+            for text in [&mut finding.source, &mut finding.path, &mut finding.message] {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "[redacted]");
+                }
+            }
+        }
+    }
+
     /// `--strict`: every warning becomes an error.
     pub fn apply_strict(&mut self) {
         self.strict = true;
@@ -148,22 +176,30 @@ impl Report {
         if self.errors == 0 { 0 } else { 1 }
     }
 
-    /// One line per finding, then the summary line.
+    /// One line per finding, one per recorded file, then the summary line.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
         for finding in &self.findings {
             out.push_str(&finding.to_line());
             out.push('\n');
         }
+        for path in &self.recorded {
+            out.push_str(&format!("recorded: {path}\n"));
+        }
         out.push_str(&self.summary());
         out.push('\n');
         out
     }
 
-    /// `spec-check: 31 samples, 14 spec examples, 0 errors, 2 warnings`.
+    /// `spec-check: 31 samples, 14 spec examples, 0 errors, 2 warnings`, with
+    /// `8 live responses, ` before the counts after `--live`.
     pub fn summary(&self) -> String {
+        let live = self
+            .live
+            .map(|n| format!("{n} live responses, "))
+            .unwrap_or_default();
         format!(
-            "spec-check: {} samples, {} spec examples, {} errors, {} warnings{}",
+            "spec-check: {} samples, {} spec examples, {live}{} errors, {} warnings{}",
             self.samples,
             self.examples,
             self.errors,

@@ -20,7 +20,8 @@ fn usage_errors_exit_2() {
     );
 }
 
-// Proves `--help` works for the tool and for the command, and documents the options.
+// Proves `--help` works for the tool and for the command, and documents the
+// options (the live ones included).
 #[test]
 fn help_works() {
     let output = run(&["--help"]);
@@ -28,7 +29,14 @@ fn help_works() {
     assert!(stdout(&output).contains("spec-check"));
     let output = run(&["spec-check", "--help"]);
     assert_eq!(code(&output), 0);
-    for option in ["--spec", "--samples", "--strict", "--json"] {
+    for option in [
+        "--spec",
+        "--samples",
+        "--strict",
+        "--json",
+        "--live",
+        "--record",
+    ] {
         assert!(
             stdout(&output).contains(option),
             "{option} missing from help"

@@ -91,3 +91,33 @@ pub fn find<'a>(report: &'a Value, severity: &str, source: &str, path: &str) -> 
 pub fn path_str(dir: &Path) -> &str {
     dir.to_str().unwrap()
 }
+
+/// The variables `--live` reads; every live test sets them explicitly.
+pub const LIVE_VARS: [&str; 3] = ["TALLYFY_ACCESS_TOKEN", "TALLYFY_ORG_ID", "TALLYFY_BASE_URL"];
+
+/// Runs xtask with the `--live` variables removed from the environment, then
+/// `vars` set, so a developer's own credentials never leak into a test.
+pub fn run_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(args);
+    for name in LIVE_VARS {
+        command.env_remove(name);
+    }
+    command.envs(vars.iter().copied());
+    command.output().expect("xtask runs")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Parses the `--json` report of a finished run.
+pub fn json_report(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json output is not JSON ({e}): {}\nstderr: {}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
