@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::ResponseBuilderExt;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
@@ -195,10 +196,11 @@ async fn buffer(
 ) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let version = response.version();
+    let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
     let too_large = |headers: &HeaderMap| {
         record(status, headers, true, limit);
-        rebuild(status, version, headers.clone(), Bytes::new())
+        rebuild(status, version, headers.clone(), Bytes::new(), url.clone())
     };
     if response
         .content_length()
@@ -233,16 +235,23 @@ async fn buffer(
         (None, None) => Bytes::new(),
     };
     crate::capture::keep(operation, status, &headers, &body);
-    Ok(rebuild(status, version, headers, body))
+    Ok(rebuild(status, version, headers, body, url))
 }
 
+/// A `reqwest::Response` with the buffered body. It keeps the request's URL, which
+/// also spares reqwest parsing a placeholder URL for every response (~3,500
+/// instructions, 3% of a get; see BENCHMARKS.md).
 fn rebuild(
     status: StatusCode,
     version: reqwest::Version,
     headers: HeaderMap,
     body: Bytes,
+    url: reqwest::Url,
 ) -> reqwest::Response {
-    let mut response = http::Response::new(body);
+    let mut response = http::Response::builder()
+        .url(url)
+        .body(body)
+        .expect("a response builder given only a URL cannot fail");
     *response.status_mut() = status;
     *response.version_mut() = version;
     *response.headers_mut() = headers;
