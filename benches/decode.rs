@@ -1,0 +1,285 @@
+//! The decode benchmark (`cargo bench -p tallyfy-groups --bench decode`), a plain main
+//! that prints a report; owns nothing but its measurements.
+//!
+//! Decodes one 100-group list page (the bytes the sandbox sends, held in memory) with
+//! `serde_json::from_slice` into our `tallyfy_groups::generated::types::GroupList`
+//! and into the minimal hand-written `common::RawList`, interleaved batch by batch,
+//! and reports the median time per page and the throughput ratio ours / raw (target
+//! ≥ 0.9). To attribute the difference it also times hand-written structs that add,
+//! one at a time, what our types do differently: timestamps parsed into
+//! `chrono::DateTime<Utc>` (by chrono's serde impl, as ours, and by its strict
+//! `parse_from_rfc3339`, as ours could), member ids as the untagged `MemberId` enum,
+//! and both (with either parser).
+//!
+//! `--profile ours|raw N` decodes N times and exits, for callgrind. Without `--bench`
+//! (e.g. `cargo test --benches`) it runs a quick smoke version.
+
+#[allow(dead_code)]
+mod common;
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use common::{RawList, median, p10_p90, us, verdict};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tallyfy_groups::MemberId;
+use tallyfy_groups::generated::types::GroupList;
+use tallyfy_groups_sandbox::Sandbox;
+
+/// A page whose groups use `G`, so one field at a time can be made like ours.
+#[derive(Deserialize)]
+struct Page<G> {
+    data: Vec<G>,
+    #[allow(dead_code)]
+    meta: common::RawMeta,
+}
+
+/// The raw group with timestamps parsed by chrono, as our `Group` does.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct WithChrono {
+    id: String,
+    name: String,
+    description: Option<String>,
+    logo: Option<String>,
+    #[serde(default)]
+    members: Vec<i64>,
+    #[serde(default)]
+    guests: Vec<String>,
+    created_at: Option<DateTime<Utc>>,
+    last_updated: Option<DateTime<Utc>>,
+}
+
+/// The raw group with member ids as our untagged `MemberId` (integer or string).
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct WithMemberId {
+    id: String,
+    name: String,
+    description: Option<String>,
+    logo: Option<String>,
+    #[serde(default)]
+    members: Vec<MemberId>,
+    #[serde(default)]
+    guests: Vec<String>,
+    created_at: Option<String>,
+    last_updated: Option<String>,
+}
+
+/// The raw group with timestamps parsed by chrono's strict RFC 3339 parser
+/// (`DateTime::parse_from_rfc3339`) instead of its serde impl (`FromStr`, which takes
+/// the generic, relaxed path): what our types could do instead.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct WithRfc3339 {
+    id: String,
+    name: String,
+    description: Option<String>,
+    logo: Option<String>,
+    #[serde(default)]
+    members: Vec<i64>,
+    #[serde(default)]
+    guests: Vec<String>,
+    #[serde(deserialize_with = "rfc3339")]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "rfc3339")]
+    last_updated: Option<DateTime<Utc>>,
+}
+
+fn rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<&str>::deserialize(d)? else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(serde::de::Error::custom)
+}
+
+/// Our two differences, with the strict timestamp parser: what ours could cost.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct WithRfc3339AndMemberId {
+    id: String,
+    name: String,
+    description: Option<String>,
+    logo: Option<String>,
+    #[serde(default)]
+    members: Vec<MemberId>,
+    #[serde(default)]
+    guests: Vec<String>,
+    #[serde(deserialize_with = "rfc3339")]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "rfc3339")]
+    last_updated: Option<DateTime<Utc>>,
+}
+
+/// Both differences at once.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct WithBoth {
+    id: String,
+    name: String,
+    description: Option<String>,
+    logo: Option<String>,
+    #[serde(default)]
+    members: Vec<MemberId>,
+    #[serde(default)]
+    guests: Vec<String>,
+    created_at: Option<DateTime<Utc>>,
+    last_updated: Option<DateTime<Utc>>,
+}
+
+/// How much one run measures.
+struct Plan {
+    rounds: usize,
+    batch: usize,
+}
+
+const FULL: Plan = Plan {
+    rounds: 41,
+    batch: 100,
+};
+const SMOKE: Plan = Plan {
+    rounds: 3,
+    batch: 2,
+};
+
+/// One way of decoding the page; returns the number of groups.
+type Decoder = fn(&[u8]) -> usize;
+
+fn decode_ours(bytes: &[u8]) -> usize {
+    let list: GroupList = serde_json::from_slice(bytes).expect("our types decode the page");
+    black_box(&list);
+    list.data.len()
+}
+
+fn decode_raw(bytes: &[u8]) -> usize {
+    decode_as::<RawList>(bytes, |l| l.data.len())
+}
+
+fn decode_as<T: DeserializeOwned>(bytes: &[u8], len: fn(&T) -> usize) -> usize {
+    let value: T = serde_json::from_slice(bytes).expect("the page decodes");
+    black_box(&value);
+    len(&value)
+}
+
+const DECODERS: [(&str, Decoder); 7] = [
+    ("ours (GroupList)", decode_ours),
+    ("raw (minimal struct)", decode_raw),
+    ("raw + chrono timestamps", |b| {
+        decode_as::<Page<WithChrono>>(b, |p| p.data.len())
+    }),
+    ("raw + parse_from_rfc3339", |b| {
+        decode_as::<Page<WithRfc3339>>(b, |p| p.data.len())
+    }),
+    ("raw + untagged MemberId", |b| {
+        decode_as::<Page<WithMemberId>>(b, |p| p.data.len())
+    }),
+    ("raw + chrono + MemberId", |b| {
+        decode_as::<Page<WithBoth>>(b, |p| p.data.len())
+    }),
+    ("raw + rfc3339 + MemberId", |b| {
+        decode_as::<Page<WithRfc3339AndMemberId>>(b, |p| p.data.len())
+    }),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let bytes = page_bytes();
+    if args.first().map(String::as_str) == Some("--profile") {
+        let (decoder, n) = match &args[1..] {
+            [which, n] if which == "ours" || which == "raw" => (
+                if which == "ours" {
+                    decode_ours as Decoder
+                } else {
+                    decode_raw
+                },
+                n.parse::<usize>().ok(),
+            ),
+            _ => (decode_ours as Decoder, None),
+        };
+        let Some(n) = n else {
+            eprintln!("usage: --profile ours|raw N");
+            return ExitCode::FAILURE;
+        };
+        let groups: usize = (0..n).map(|_| decoder(&bytes)).sum();
+        println!("{n} decodes, {groups} groups");
+        return ExitCode::SUCCESS;
+    }
+    let plan = if args.iter().any(|a| a == "--bench") {
+        FULL
+    } else {
+        println!("smoke run (no --bench): a few decodes, figures not meaningful");
+        SMOKE
+    };
+    bench(&plan, &bytes);
+    ExitCode::SUCCESS
+}
+
+/// The first page of 100 groups from a sandbox seeded with 100.
+fn page_bytes() -> Vec<u8> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    runtime.block_on(async {
+        let sandbox = Sandbox::builder().seed(100).start().await;
+        common::fetch_bodies(sandbox.base_url(), sandbox.org_id(), 100)
+            .await
+            .list
+    })
+}
+
+fn bench(plan: &Plan, bytes: &[u8]) {
+    println!("# decode benchmark");
+    println!("machine: {}", common::machine());
+    let members: usize = serde_json::from_slice::<RawList>(bytes)
+        .map(|l| l.data.iter().map(|g| g.members.len()).sum())
+        .unwrap_or(0);
+    println!(
+        "page: 100 groups, {} bytes, {members} member ids, 200 timestamps",
+        bytes.len()
+    );
+    for (name, decoder) in DECODERS {
+        assert_eq!(decoder(bytes), 100, "{name} decodes 100 groups");
+    }
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); DECODERS.len()];
+    for round in 0..plan.rounds {
+        // Rotate the order each round so no decoder always runs first or last.
+        for k in 0..DECODERS.len() {
+            let i = (round + k) % DECODERS.len();
+            let decoder = DECODERS[i].1;
+            let started = Instant::now();
+            for _ in 0..plan.batch {
+                black_box(decoder(black_box(bytes)));
+            }
+            samples[i].push(started.elapsed() / plan.batch as u32);
+        }
+    }
+    let medians: Vec<Duration> = samples.iter_mut().map(|s| median(s)).collect();
+    let raw = medians[1];
+    println!();
+    for ((name, _), (median, samples)) in DECODERS.iter().zip(medians.iter().zip(&mut samples)) {
+        let (p10, p90) = p10_p90(samples);
+        let mb_s = bytes.len() as f64 / median.as_secs_f64() / 1e6;
+        println!(
+            "{name:<26} {:>7.1} µs/page (p10–p90 {:.1}–{:.1}), {mb_s:>6.1} MB/s, \
+             throughput vs raw {:.3}",
+            us(*median),
+            us(p10),
+            us(p90),
+            raw.as_secs_f64() / median.as_secs_f64()
+        );
+    }
+    let ratio = raw.as_secs_f64() / medians[0].as_secs_f64();
+    println!(
+        "\n{} rounds, batches of {} decodes, rotating order; ours/raw {ratio:.3} \
+         (target >= 0.9: {})",
+        plan.rounds,
+        plan.batch,
+        verdict(ratio >= 0.9)
+    );
+}

@@ -1,0 +1,384 @@
+//! The per-request overhead benchmark (`cargo bench -p tallyfy-groups --bench overhead`),
+//! a plain main that prints a report; owns nothing but its measurements.
+//!
+//! Compares, in one process and interleaved (request by request, alternating which
+//! goes first), the full stack — `client.groups().get(id).send()` and a one-page
+//! `list().per_page(100).send()` with hooks, the default retry policy (enabled, never
+//! triggered), timeouts and decoding into the generated types — with a hand-written
+//! `reqwest` + `serde_json` call sending the same four headers and decoding into the
+//! minimal structs of `common`. Reports the median time of a single request on each
+//! side, its 10th–90th percentiles, and the throughput ratio ours / raw (ratio of the
+//! medians; target ≥ 0.95), overall and its range over five consecutive blocks — in
+//! wall-clock time (`wall`) and in CPU time of the client's thread (`cpu`: the runtime
+//! is current-thread, so that is the whole client; waiting for a CPU another process
+//! holds does not count, which makes it the steadier figure on a busy machine).
+//! Each comparison runs twice: against a fixed-body HTTP/1.1 server (std threads,
+//! answers every request with the bytes the sandbox gave once; the client's share of
+//! the time is largest here) and against the sandbox itself.
+//!
+//! Other modes, for profiling with callgrind (only the client in the measured process):
+//! * `--serve`: runs the fixed-body server and a sandbox, prints their base URLs (and
+//!   a group id of the sandbox); runs until killed.
+//! * `--profile KIND N BASE_URL [GROUP_ID]` with KIND one of `ours-get`, `raw-get`,
+//!   `ours-list`, `raw-list`: sends N such requests, prints the futures' sizes, exits.
+//!
+//! Without `--bench` (e.g. `cargo test --benches`) it runs a quick smoke version.
+
+#[allow(dead_code)]
+mod common;
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use common::fixed_server::start_fixed_server;
+use common::{RawGroupEnvelope, RawList, ThreadCpu, fetch_bodies, median, p10_p90, us, verdict};
+use tallyfy_groups::Client;
+use tallyfy_groups_sandbox::{SANDBOX_ORG_ID, Sandbox};
+
+/// How much one run measures.
+struct Plan {
+    gets: usize,
+    lists: usize,
+    warmup: usize,
+}
+
+const FULL: Plan = Plan {
+    gets: 10_000,
+    lists: 2_000,
+    warmup: 200,
+};
+
+const SMOKE: Plan = Plan {
+    gets: 20,
+    lists: 10,
+    warmup: 2,
+};
+
+/// The ratio is also computed over this many consecutive blocks of requests, to show
+/// how much it moves within a run.
+const BLOCKS: usize = 5;
+
+/// The two requests compared.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Op {
+    Get,
+    List,
+}
+
+/// The group id sent to the fixed-body server in profile mode (it answers any id).
+const PROFILE_GROUP_ID: &str = "53a4560dc877f9b4f709f97630efbb5a";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    match args.first().map(String::as_str) {
+        Some("--serve") => runtime.block_on(serve_forever()),
+        Some("--profile") => match &args[1..] {
+            [kind, n, base_url] => runtime.block_on(profile(kind, n, base_url, PROFILE_GROUP_ID)),
+            [kind, n, base_url, id] => runtime.block_on(profile(kind, n, base_url, id)),
+            _ => {
+                eprintln!(
+                    "usage: --profile ours-get|raw-get|ours-list|raw-list N BASE_URL [GROUP_ID]"
+                );
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            let plan = if args.iter().any(|a| a == "--bench") {
+                FULL
+            } else {
+                println!("smoke run (no --bench): a few requests, figures not meaningful");
+                SMOKE
+            };
+            runtime.block_on(bench(&plan));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Our client with every default (retries on, 30 s timeout, 8 MiB body limit).
+fn our_client(base_url: &str, org_id: &str) -> Client {
+    Client::builder()
+        .token(common::TOKEN)
+        .org_id(org_id)
+        .base_url(base_url)
+        .build()
+        .expect("the bench client builds")
+}
+
+/// A hand-written client: plain reqwest with the same headers, no timeout, no retries.
+struct Raw {
+    http: reqwest::Client,
+    base_url: String,
+    org_id: String,
+}
+
+impl Raw {
+    async fn get(&self, group_id: &str) -> RawGroupEnvelope {
+        let url = format!(
+            "{}/organizations/{}/groups/{group_id}",
+            self.base_url, self.org_id
+        );
+        let response = self.http.get(url).send().await.expect("raw get");
+        let response = response.error_for_status().expect("raw get status");
+        response.json().await.expect("raw get body")
+    }
+
+    async fn list(&self) -> RawList {
+        let url = format!("{}/organizations/{}/groups", self.base_url, self.org_id);
+        let response = self
+            .http
+            .get(url)
+            .query(&[("per_page", "100"), ("page", "1")])
+            .send()
+            .await
+            .expect("raw list");
+        let response = response.error_for_status().expect("raw list status");
+        response.json().await.expect("raw list body")
+    }
+}
+
+/// One request through our stack; returns a number derived from the decoded value.
+async fn ours_once(client: &Client, op: Op, group_id: &str) -> usize {
+    match op {
+        Op::Get => {
+            let group = client.groups().get(group_id).send().await.expect("get");
+            group.members.len() + group.id.len()
+        }
+        Op::List => {
+            let page = client.groups().list().per_page(100).send().await;
+            page.expect("list").items().len()
+        }
+    }
+}
+
+/// One hand-written request; returns a number derived from the decoded value.
+async fn raw_once(raw: &Raw, op: Op, group_id: &str) -> usize {
+    match op {
+        Op::Get => {
+            let group = raw.get(group_id).await.data;
+            group.members.len() + group.id.len()
+        }
+        Op::List => raw.list().await.data.len(),
+    }
+}
+
+/// One measure (wall-clock or CPU time) of both sides.
+struct Measure {
+    ours: Duration,
+    raw: Duration,
+    ours_spread: (Duration, Duration),
+    raw_spread: (Duration, Duration),
+    /// The lowest and highest ratio over [`BLOCKS`] consecutive blocks.
+    block_ratios: (f64, f64),
+}
+
+impl Measure {
+    fn new(mut ours: Vec<Duration>, mut raws: Vec<Duration>) -> Measure {
+        let block = ours.len().div_ceil(BLOCKS);
+        let block_ratios = ours
+            .chunks(block)
+            .zip(raws.chunks(block))
+            .map(|(o, r)| ratio(median(&mut o.to_vec()), median(&mut r.to_vec())))
+            .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(r), hi.max(r)));
+        Measure {
+            ours: median(&mut ours),
+            raw: median(&mut raws),
+            ours_spread: p10_p90(&mut ours),
+            raw_spread: p10_p90(&mut raws),
+            block_ratios,
+        }
+    }
+
+    fn ratio(&self) -> f64 {
+        ratio(self.ours, self.raw)
+    }
+
+    fn print(&self, label: &str, target: f64) -> bool {
+        let met = self.ratio() >= target;
+        println!(
+            "{label:<9} ours {:>6.1} µs (p10–p90 {:.1}–{:.1}), raw {:>6.1} µs (p10–p90 {:.1}–{:.1}), \
+             ours/raw {:.3} (blocks {:.3}–{:.3}; target >= {target}: {})",
+            us(self.ours),
+            us(self.ours_spread.0),
+            us(self.ours_spread.1),
+            us(self.raw),
+            us(self.raw_spread.0),
+            us(self.raw_spread.1),
+            self.ratio(),
+            self.block_ratios.0,
+            self.block_ratios.1,
+            verdict(met)
+        );
+        met
+    }
+}
+
+/// Throughput ours / raw from per-request times.
+fn ratio(ours: Duration, raw: Duration) -> f64 {
+    raw.as_secs_f64() / ours.as_secs_f64()
+}
+
+/// Wall-clock and client-thread CPU time of one comparison.
+struct Comparison {
+    wall: Measure,
+    cpu: Option<Measure>,
+}
+
+/// Times every request on its own, alternating sides request by request (which side
+/// goes first alternates too), so both see the same machine load. Besides wall-clock
+/// time it reads the CPU time of this thread (which runs the whole client: the
+/// runtime is current-thread), which waiting for a busy CPU does not inflate.
+async fn compare(plan: &Plan, base_url: &str, org_id: &str, group_id: &str, op: Op) -> Comparison {
+    let client = our_client(base_url, org_id);
+    let raw = Raw {
+        http: common::raw_http_client(),
+        base_url: base_url.to_owned(),
+        org_id: org_id.to_owned(),
+    };
+    // Both must decode the same thing before their speed means anything.
+    assert_eq!(
+        ours_once(&client, op, group_id).await,
+        raw_once(&raw, op, group_id).await,
+        "our client and the hand-written one disagree"
+    );
+    for _ in 0..plan.warmup {
+        black_box(ours_once(&client, op, group_id).await);
+        black_box(raw_once(&raw, op, group_id).await);
+    }
+    let n = match op {
+        Op::Get => plan.gets,
+        Op::List => plan.lists,
+    };
+    let cpu_clock = ThreadCpu::open();
+    let cpu_now = || cpu_clock.as_ref().and_then(ThreadCpu::now);
+    let mut wall: [Vec<Duration>; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
+    let mut cpu: [Vec<Duration>; 2] = [Vec::with_capacity(n), Vec::with_capacity(n)];
+    for i in 0..n {
+        for side in [i % 2, (i + 1) % 2] {
+            let (cpu_start, started) = (cpu_now(), Instant::now());
+            if side == 0 {
+                black_box(ours_once(&client, op, group_id).await);
+            } else {
+                black_box(raw_once(&raw, op, group_id).await);
+            }
+            wall[side].push(started.elapsed());
+            if let (Some(a), Some(b)) = (cpu_start, cpu_now()) {
+                cpu[side].push(b.saturating_sub(a));
+            }
+        }
+    }
+    let [wall_ours, wall_raw] = wall;
+    let [cpu_ours, cpu_raw] = cpu;
+    Comparison {
+        wall: Measure::new(wall_ours, wall_raw),
+        cpu: (cpu_ours.len() == n && cpu_raw.len() == n).then(|| Measure::new(cpu_ours, cpu_raw)),
+    }
+}
+
+async fn bench(plan: &Plan) {
+    println!("# per-request overhead benchmark");
+    println!("machine: {}", common::machine());
+    let sandbox = Sandbox::builder().seed(100).start().await;
+    let bodies = fetch_bodies(sandbox.base_url(), sandbox.org_id(), 100).await;
+    println!(
+        "bodies: get {} bytes, list page of 100 groups {} bytes",
+        bodies.get.len(),
+        bodies.list.len()
+    );
+    let fixed = start_fixed_server(&bodies.get, &bodies.list);
+    let servers = [
+        ("fixed-body server", fixed.as_str()),
+        ("sandbox, zero latency", sandbox.base_url()),
+    ];
+    let mut all_met = true;
+    for (server, base_url) in servers {
+        println!("\n## {server} ({base_url})");
+        for op in [Op::Get, Op::List] {
+            let c = compare(plan, base_url, sandbox.org_id(), &bodies.group_id, op).await;
+            let name = format!("{op:?}").to_lowercase();
+            all_met &= c.wall.print(&format!("{name} wall"), 0.95);
+            if let Some(cpu) = &c.cpu {
+                cpu.print(&format!("{name} cpu"), 0.95);
+            }
+        }
+    }
+    println!(
+        "\n{} gets / {} lists per side and server, alternating request by request; medians \
+         of single requests; `cpu` is this thread's CPU time (the whole client); summary: \
+         wall-clock targets {}",
+        plan.gets,
+        plan.lists,
+        verdict(all_met)
+    );
+}
+
+async fn serve_forever() -> ExitCode {
+    let sandbox = Sandbox::builder().seed(100).start().await;
+    let bodies = fetch_bodies(sandbox.base_url(), sandbox.org_id(), 100).await;
+    println!("fixed: {}", start_fixed_server(&bodies.get, &bodies.list));
+    println!("sandbox: {} {}", sandbox.base_url(), bodies.group_id);
+    loop {
+        std::thread::park();
+    }
+}
+
+async fn profile(kind: &str, n: &str, base_url: &str, group_id: &str) -> ExitCode {
+    let Ok(n) = n.parse::<usize>() else {
+        eprintln!("N must be a number, not {n:?}");
+        return ExitCode::FAILURE;
+    };
+    let op = if kind.ends_with("-list") {
+        Op::List
+    } else {
+        Op::Get
+    };
+    let mut sum = 0;
+    if kind.starts_with("ours-") {
+        let client = our_client(base_url, SANDBOX_ORG_ID);
+        for _ in 0..n {
+            sum += ours_once(&client, op, group_id).await;
+        }
+    } else {
+        let raw = Raw {
+            http: common::raw_http_client(),
+            base_url: base_url.to_owned(),
+            org_id: SANDBOX_ORG_ID.to_owned(),
+        };
+        for _ in 0..n {
+            sum += raw_once(&raw, op, group_id).await;
+        }
+    }
+    println!("{kind}: {n} requests, checksum {sum}");
+    print_future_sizes(base_url);
+    ExitCode::SUCCESS
+}
+
+/// The sizes of the request futures: every move of a future copies all of it.
+fn print_future_sizes(base_url: &str) {
+    let client = our_client(base_url, SANDBOX_ORG_ID);
+    let raw = Raw {
+        http: common::raw_http_client(),
+        base_url: base_url.to_owned(),
+        org_id: SANDBOX_ORG_ID.to_owned(),
+    };
+    let generated = client
+        .raw()
+        .get_group()
+        .org_id(SANDBOX_ORG_ID)
+        .group_id(PROFILE_GROUP_ID)
+        .send();
+    println!(
+        "future sizes (bytes): ours get {}, ours list {}, generated get_group {}, raw get {}, \
+         raw list {}",
+        std::mem::size_of_val(&client.groups().get(PROFILE_GROUP_ID).send()),
+        std::mem::size_of_val(&client.groups().list().per_page(100).send()),
+        std::mem::size_of_val(&generated),
+        std::mem::size_of_val(&raw.get(PROFILE_GROUP_ID)),
+        std::mem::size_of_val(&raw.list()),
+    );
+}
