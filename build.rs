@@ -36,6 +36,14 @@ fn generate() -> Result<(), String> {
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
         .with_inner_type(quote::quote!(crate::hooks::Settings))
+        // Timestamps decode through the crate's own type: chrono's strict RFC 3339
+        // parser first (several times faster than its serde path), the general one
+        // as a fallback. See src/timestamp.rs and BENCHMARKS.md.
+        .with_replacement(
+            "Timestamp",
+            "crate::Timestamp",
+            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
+        )
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
 

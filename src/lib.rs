@@ -43,6 +43,7 @@ mod model;
 mod paging;
 mod response;
 mod retry;
+mod timestamp;
 mod validate;
 
 pub use capture::{CapturedResponse, capture_responses};
@@ -58,6 +59,7 @@ pub use membership::Membership;
 pub use model::*;
 pub use paging::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, Page, PageStream};
 pub use retry::RetryPolicy;
+pub use timestamp::Timestamp;
 pub use validate::{MAX_NAME_CHARS, MAX_PER_PAGE};
 
 /// The README's examples, compiled as doctests.

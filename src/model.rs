@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::Timestamp;
+
 pub use crate::generated::types::{
     ErrorBody, ErrorDetail, ErrorFlag, FieldErrors, Group, MemberId, PageLinks, Pagination,
     PaginationLinks, SortBy,
@@ -11,7 +13,7 @@ pub use crate::generated::types::{
 impl Group {
     /// The time of the last change, whichever name the API used (`last_updated` or `updated_at`).
     pub fn last_changed(&self) -> Option<DateTime<Utc>> {
-        self.last_updated.or(self.updated_at)
+        self.last_updated.or(self.updated_at).map(Timestamp::get)
     }
 
     /// Member ids as integers. Fails, naming the id, if one is not a number — so a
