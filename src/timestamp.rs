@@ -28,7 +28,10 @@ impl Timestamp {
 fn parse(text: &str) -> Result<Timestamp, chrono::ParseError> {
     match DateTime::parse_from_rfc3339(text) {
         Ok(instant) => Ok(Timestamp(instant.with_timezone(&Utc))),
-        Err(strict) => text.parse::<DateTime<Utc>>().map(Timestamp).map_err(|_| strict),
+        Err(strict) => text
+            .parse::<DateTime<Utc>>()
+            .map(Timestamp)
+            .map_err(|_| strict),
     }
 }
 
