@@ -70,7 +70,7 @@ fn generate() -> Result<(), String> {
     write(&out_dir, "operations.rs", &operations)
 }
 
-/// A table of (generated operation name, method, path template), for tracing spans.
+/// A table of (generated operation name, path template), for tracing spans.
 fn operation_table(spec: &openapiv3::OpenAPI) -> Result<String, String> {
     let mut rows = Vec::new();
     for (path, method, operation) in spec.operations() {
@@ -78,16 +78,11 @@ fn operation_table(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             .operation_id
             .as_deref()
             .ok_or_else(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-        rows.push(format!(
-            "    ({:?}, {:?}, {:?}),\n",
-            snake_case(id),
-            method.to_uppercase(),
-            path
-        ));
+        rows.push(format!("    ({:?}, {:?}),\n", snake_case(id), path));
     }
     Ok(format!(
-        "/// (operation, method, path template) of every operation in the spec.\n\
-         pub const OPERATIONS: &[(&str, &str, &str)] = &[\n{}];\n",
+        "/// (operation, path template) of every operation in the spec.\n\
+         pub const OPERATIONS: &[(&str, &str)] = &[\n{}];\n",
         rows.concat()
     ))
 }

@@ -66,19 +66,25 @@ fn record(status: StatusCode, headers: &HeaderMap, body_too_large: bool, limit: 
     let _ = EXCHANGE.try_with(|e| {
         *e.borrow_mut() = Exchange {
             status: Some(status),
-            headers: headers.clone(),
+            // Only an error whose body is not JSON needs the headers (request id,
+            // Retry-After); a success skips the copy.
+            headers: if status.is_success() {
+                HeaderMap::new()
+            } else {
+                headers.clone()
+            },
             body_too_large,
             limit,
         }
     });
 }
 
-fn describe(operation: &str) -> (&'static str, &'static str) {
+/// The path template of a generated operation, for the request span.
+fn path_template(operation: &str) -> &'static str {
     OPERATIONS
         .iter()
-        .find(|(name, _, _)| *name == operation)
-        .map(|(_, method, path)| (*method, *path))
-        .unwrap_or(("?", "?"))
+        .find(|(name, _)| *name == operation)
+        .map_or("?", |(_, path)| *path)
 }
 
 impl ClientHooks<Settings> for RawClient {
@@ -87,7 +93,7 @@ impl ClientHooks<Settings> for RawClient {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let (_, path) = describe(info.operation_id);
+        let path = path_template(info.operation_id);
         let span = tracing::debug_span!(
             "tallyfy_groups.request",
             operation = info.operation_id,
