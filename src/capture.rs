@@ -44,6 +44,11 @@ pub async fn capture_responses<F: Future>(calls: F) -> (F::Output, Vec<CapturedR
         .await
 }
 
+/// Whether the current task runs inside [`capture_responses`].
+pub(crate) fn active() -> bool {
+    CAPTURED.try_with(|_| ()).is_ok()
+}
+
 /// Keeps a copy of a response when a capture is running; free otherwise.
 pub(crate) fn keep(operation: &'static str, status: StatusCode, headers: &HeaderMap, body: &Bytes) {
     let _ = CAPTURED.try_with(|c| {

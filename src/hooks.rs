@@ -104,8 +104,12 @@ impl ClientHooks<Settings> for RawClient {
             duration_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
+        if span.is_disabled() {
+            // Nobody listens: skip the clock and the instrumentation.
+            return send_with_retries(self, request, info.operation_id, &span).await;
+        }
         let started = Instant::now();
-        let result = send_with_retries(self, request, info.operation_id)
+        let result = send_with_retries(self, request, info.operation_id, &span)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -133,6 +137,7 @@ async fn send_with_retries(
     raw: &RawClient,
     request: reqwest::Request,
     operation: &'static str,
+    span: &tracing::Span,
 ) -> reqwest::Result<reqwest::Response> {
     let settings = raw.inner();
     let policy = &settings.retry;
@@ -141,20 +146,21 @@ async fn send_with_retries(
     let mut attempt: u32 = 1;
     let mut pending = request;
     loop {
-        let span = tracing::Span::current();
         span.record("attempt", attempt);
         // A request whose body cannot be cloned gets exactly one attempt.
         let spare = pending.try_clone();
         match raw.client().execute(pending).await {
             Ok(response) => {
                 let status = response.status();
-                span.record("status", status.as_u16());
-                if let Some(id) = response
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                {
-                    span.record("request_id", id);
+                if !span.is_disabled() {
+                    span.record("status", status.as_u16());
+                    if let Some(id) = response
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                    {
+                        span.record("request_id", id);
+                    }
                 }
                 if policy.retries_status(&method, status)
                     && let (Some(next), Some(wait)) = (spare, backoff.next())
@@ -195,12 +201,25 @@ async fn send_with_retries(
 /// Reads the whole body under the size limit and hands back an equivalent response.
 /// Over the limit, the body is dropped and the exchange is marked, so the caller
 /// reports [`crate::Error::BodyTooLarge`] instead of running out of memory.
+///
+/// A success whose `Content-Length` is within the limit passes through untouched
+/// (the HTTP layer never reads past a declared length), unless a capture wants the
+/// bytes: buffering and rebuilding it would only cost time.
 async fn buffer(
     mut response: reqwest::Response,
     limit: usize,
     operation: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
+    if status.is_success()
+        && !crate::capture::active()
+        && response
+            .content_length()
+            .is_some_and(|len| len <= limit as u64)
+    {
+        record(status, response.headers(), false, limit);
+        return Ok(response);
+    }
     let version = response.version();
     let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());

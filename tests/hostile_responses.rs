@@ -106,8 +106,8 @@ async fn snippet_is_short() {
     }
 }
 
-// Proves a body over the configured limit is refused with BodyTooLarge, both when
-// Content-Length announces it and when the body is streamed without one.
+// Proves a body over the configured limit is refused with BodyTooLarge when its
+// Content-Length announces it (the chunked case is `chunked_body_over_the_limit`).
 #[tokio::test]
 async fn body_over_the_limit() {
     let server = MockServer::start_async().await;
@@ -181,4 +181,68 @@ async fn truncated_body() {
         other => panic!("expected a transport or decode error, got {other:?}"),
     }
     assert!(err.to_string().contains("200") || err.status().is_some());
+}
+
+/// Serves one response on a raw socket: `head` (status line and headers), then the
+/// body as HTTP/1.1 chunks of `chunk` bytes, so it carries no Content-Length.
+async fn serve_chunked(body: Vec<u8>, chunk: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    transfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        for part in body.chunks(chunk) {
+            let frame = [format!("{:x}\r\n", part.len()).as_bytes(), part, b"\r\n"].concat();
+            if socket.write_all(&frame).await.is_err() {
+                return; // the client stopped reading: what a refusal looks like
+            }
+        }
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+        let _ = socket.shutdown().await;
+    });
+    format!("http://{address}")
+}
+
+// Proves the body limit holds for a response without Content-Length (chunked, the
+// case the pass-through for declared lengths does not cover): over the limit it is
+// BodyTooLarge, and the same chunked body under a roomier limit decodes.
+#[tokio::test]
+async fn chunked_body_over_the_limit() {
+    let body =
+        serde_json::to_vec(&json!({"data": reference_group(), "padding": "y".repeat(64 * 1024)}))
+            .unwrap();
+    let build = |base_url: String, limit: usize| {
+        Client::builder()
+            .token(TOKEN)
+            .org_id(ORG)
+            .base_url(base_url)
+            .max_body_bytes(limit)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap()
+    };
+    let tight = build(serve_chunked(body.clone(), 4096).await, 16 * 1024);
+    let call = tight.groups().get(GROUP_ID).send();
+    match tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .expect("never hangs")
+        .unwrap_err()
+    {
+        Error::BodyTooLarge { status, limit } => {
+            assert_eq!(status.as_u16(), 200);
+            assert_eq!(limit, 16 * 1024);
+        }
+        other => panic!("expected BodyTooLarge, got {other:?}"),
+    }
+    let roomy = build(serve_chunked(body, 4096).await, 1024 * 1024);
+    let group = tokio::time::timeout(Duration::from_secs(10), roomy.groups().get(GROUP_ID).send())
+        .await
+        .expect("never hangs")
+        .unwrap();
+    assert_eq!(group.name, "Sales Team");
 }
