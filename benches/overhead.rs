@@ -12,7 +12,12 @@
 //! wall-clock time (`wall`) and in CPU time of the client's thread (`cpu`: the runtime
 //! is current-thread, so that is the whole client; waiting for a CPU another process
 //! holds does not count, which makes it the steadier figure on a busy machine).
-//! Each comparison runs twice: against a fixed-body HTTP/1.1 server (std threads,
+//! Two reference pairs are measured the same way and printed beside it: a second,
+//! identical hand-written client against the first (`raw'`: what the method reads when
+//! there is nothing to find, its resolution and bias), and the hand-written client
+//! with our default timeouts against the one without (`raw+timeout`: what a request
+//! timeout costs on its own).
+//! Each comparison runs twice: against a fixed-body HTTP/1.1 server (one std thread,
 //! answers every request with the bytes the sandbox gave once; the client's share of
 //! the time is largest here) and against the sandbox itself.
 //!
@@ -110,7 +115,8 @@ fn our_client(base_url: &str, org_id: &str) -> Client {
         .expect("the bench client builds")
 }
 
-/// A hand-written client: plain reqwest with the same headers, no timeout, no retries.
+/// A hand-written client: plain reqwest with the same headers, no retries, and (unless
+/// built by [`Raw::with_timeouts`]) no timeout.
 struct Raw {
     http: reqwest::Client,
     base_url: String,
@@ -118,6 +124,29 @@ struct Raw {
 }
 
 impl Raw {
+    fn new(base_url: &str, org_id: &str) -> Raw {
+        Raw::from_http(common::raw_http_client(), base_url, org_id)
+    }
+
+    /// The hand-written client with our default connect and request timeouts: the cost
+    /// of a timeout alone, without anything else of ours.
+    fn with_timeouts(base_url: &str, org_id: &str) -> Raw {
+        let http = common::raw_http_client_builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a reqwest client");
+        Raw::from_http(http, base_url, org_id)
+    }
+
+    fn from_http(http: reqwest::Client, base_url: &str, org_id: &str) -> Raw {
+        Raw {
+            http,
+            base_url: base_url.to_owned(),
+            org_id: org_id.to_owned(),
+        }
+    }
+
     async fn get(&self, group_id: &str) -> RawGroupEnvelope {
         let url = format!(
             "{}/organizations/{}/groups/{group_id}",
@@ -139,6 +168,51 @@ impl Raw {
             .expect("raw list");
         let response = response.error_for_status().expect("raw list status");
         response.json().await.expect("raw list body")
+    }
+}
+
+/// One side of a comparison.
+enum Side {
+    Ours(Client),
+    Raw(Raw),
+}
+
+impl Side {
+    async fn once(&self, op: Op, group_id: &str) -> usize {
+        match self {
+            Side::Ours(client) => ours_once(client, op, group_id).await,
+            Side::Raw(raw) => raw_once(raw, op, group_id).await,
+        }
+    }
+}
+
+/// What is measured against the hand-written baseline (`raw`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Pair {
+    /// Our full stack against the hand-written call: the figure with the target.
+    Ours,
+    /// A second, identical hand-written client against the first: what the method
+    /// reads when there is no difference (its resolution and bias).
+    SecondRaw,
+    /// The hand-written call with our default timeouts against the same call without.
+    RawWithTimeout,
+}
+
+impl Pair {
+    fn label(self) -> &'static str {
+        match self {
+            Pair::Ours => "ours",
+            Pair::SecondRaw => "raw'",
+            Pair::RawWithTimeout => "raw+timeout",
+        }
+    }
+
+    fn measured(self, base_url: &str, org_id: &str) -> Side {
+        match self {
+            Pair::Ours => Side::Ours(our_client(base_url, org_id)),
+            Pair::SecondRaw => Side::Raw(Raw::new(base_url, org_id)),
+            Pair::RawWithTimeout => Side::Raw(Raw::with_timeouts(base_url, org_id)),
+        }
     }
 }
 
@@ -198,11 +272,16 @@ impl Measure {
         ratio(self.ours, self.raw)
     }
 
-    fn print(&self, label: &str, target: f64) -> bool {
-        let met = self.ratio() >= target;
+    /// Prints one line; with a `target`, says whether the ratio meets it.
+    fn print(&self, label: &str, side: &str, target: Option<f64>) -> bool {
+        let met = target.is_none_or(|t| self.ratio() >= t);
+        let verdict = match target {
+            Some(t) => format!("; target >= {t}: {}", verdict(met)),
+            None => String::new(),
+        };
         println!(
-            "{label:<9} ours {:>6.1} µs (p10–p90 {:.1}–{:.1}), raw {:>6.1} µs (p10–p90 {:.1}–{:.1}), \
-             ours/raw {:.3} (blocks {:.3}–{:.3}; target >= {target}: {})",
+            "{label:<9} {side} {:>6.1} µs (p10–p90 {:.1}–{:.1}), raw {:>6.1} µs (p10–p90 {:.1}–{:.1}), \
+             {side}/raw {:.3} (blocks {:.3}–{:.3}{verdict})",
             us(self.ours),
             us(self.ours_spread.0),
             us(self.ours_spread.1),
@@ -212,7 +291,6 @@ impl Measure {
             self.ratio(),
             self.block_ratios.0,
             self.block_ratios.1,
-            verdict(met)
         );
         met
     }
@@ -233,21 +311,23 @@ struct Comparison {
 /// goes first alternates too), so both see the same machine load. Besides wall-clock
 /// time it reads the CPU time of this thread (which runs the whole client: the
 /// runtime is current-thread), which waiting for a busy CPU does not inflate.
-async fn compare(plan: &Plan, base_url: &str, org_id: &str, group_id: &str, op: Op) -> Comparison {
-    let client = our_client(base_url, org_id);
-    let raw = Raw {
-        http: common::raw_http_client(),
-        base_url: base_url.to_owned(),
-        org_id: org_id.to_owned(),
-    };
+async fn compare(
+    plan: &Plan,
+    pair: Pair,
+    (base_url, org_id): (&str, &str),
+    group_id: &str,
+    op: Op,
+) -> Comparison {
+    let measured = pair.measured(base_url, org_id);
+    let raw = Raw::new(base_url, org_id);
     // Both must decode the same thing before their speed means anything.
     assert_eq!(
-        ours_once(&client, op, group_id).await,
+        measured.once(op, group_id).await,
         raw_once(&raw, op, group_id).await,
-        "our client and the hand-written one disagree"
+        "the measured client and the hand-written one disagree"
     );
     for _ in 0..plan.warmup {
-        black_box(ours_once(&client, op, group_id).await);
+        black_box(measured.once(op, group_id).await);
         black_box(raw_once(&raw, op, group_id).await);
     }
     let n = match op {
@@ -262,7 +342,7 @@ async fn compare(plan: &Plan, base_url: &str, org_id: &str, group_id: &str, op: 
         for side in [i % 2, (i + 1) % 2] {
             let (cpu_start, started) = (cpu_now(), Instant::now());
             if side == 0 {
-                black_box(ours_once(&client, op, group_id).await);
+                black_box(measured.once(op, group_id).await);
             } else {
                 black_box(raw_once(&raw, op, group_id).await);
             }
@@ -298,18 +378,25 @@ async fn bench(plan: &Plan) {
     let mut all_met = true;
     for (server, base_url) in servers {
         println!("\n## {server} ({base_url})");
-        for op in [Op::Get, Op::List] {
-            let c = compare(plan, base_url, sandbox.org_id(), &bodies.group_id, op).await;
-            let name = format!("{op:?}").to_lowercase();
-            all_met &= c.wall.print(&format!("{name} wall"), 0.95);
-            if let Some(cpu) = &c.cpu {
-                cpu.print(&format!("{name} cpu"), 0.95);
+        for pair in [Pair::Ours, Pair::SecondRaw, Pair::RawWithTimeout] {
+            // Only ours against raw has a target; the others are references.
+            let target = (pair == Pair::Ours).then_some(0.95);
+            for op in [Op::Get, Op::List] {
+                let server = (base_url, sandbox.org_id());
+                let c = compare(plan, pair, server, &bodies.group_id, op).await;
+                let name = format!("{op:?}").to_lowercase();
+                all_met &= c.wall.print(&format!("{name} wall"), pair.label(), target);
+                if let Some(cpu) = &c.cpu {
+                    cpu.print(&format!("{name} cpu"), pair.label(), target);
+                }
             }
         }
     }
     println!(
-        "\n{} gets / {} lists per side and server, alternating request by request; medians \
-         of single requests; `cpu` is this thread's CPU time (the whole client); summary: \
+        "\n{} gets / {} lists per side, pair and server, alternating request by request; \
+         medians of single requests; `cpu` is this thread's CPU time (the whole client); \
+         raw' is a second hand-written client identical to raw (the method's resolution), \
+         raw+timeout the hand-written client with our default timeouts; summary: ours/raw \
          wall-clock targets {}",
         plan.gets,
         plan.lists,
@@ -344,11 +431,7 @@ async fn profile(kind: &str, n: &str, base_url: &str, group_id: &str) -> ExitCod
             sum += ours_once(&client, op, group_id).await;
         }
     } else {
-        let raw = Raw {
-            http: common::raw_http_client(),
-            base_url: base_url.to_owned(),
-            org_id: SANDBOX_ORG_ID.to_owned(),
-        };
+        let raw = Raw::new(base_url, SANDBOX_ORG_ID);
         for _ in 0..n {
             sum += raw_once(&raw, op, group_id).await;
         }
@@ -361,11 +444,7 @@ async fn profile(kind: &str, n: &str, base_url: &str, group_id: &str) -> ExitCod
 /// The sizes of the request futures: every move of a future copies all of it.
 fn print_future_sizes(base_url: &str) {
     let client = our_client(base_url, SANDBOX_ORG_ID);
-    let raw = Raw {
-        http: common::raw_http_client(),
-        base_url: base_url.to_owned(),
-        org_id: SANDBOX_ORG_ID.to_owned(),
-    };
+    let raw = Raw::new(base_url, SANDBOX_ORG_ID);
     let generated = client
         .raw()
         .get_group()

@@ -56,8 +56,13 @@ pub const TOKEN: &str = "bench-token";
 /// The `User-Agent` our client sends by default, copied by the hand-written client.
 pub const USER_AGENT: &str = concat!("tallyfy-groups/", env!("CARGO_PKG_VERSION"));
 
-/// The four headers our client sends, for a hand-written `reqwest` client.
+/// A hand-written `reqwest` client sending the four headers our client sends.
 pub fn raw_http_client() -> reqwest::Client {
+    raw_http_client_builder().build().expect("a reqwest client")
+}
+
+/// The hand-written client's builder: the same four headers as ours, nothing else.
+pub fn raw_http_client_builder() -> reqwest::ClientBuilder {
     use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
     let mut headers = HeaderMap::new();
     let mut auth = HeaderValue::from_str(&format!("Bearer {TOKEN}")).expect("a header value");
@@ -68,8 +73,6 @@ pub fn raw_http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .default_headers(headers)
         .user_agent(USER_AGENT)
-        .build()
-        .expect("a reqwest client")
 }
 
 /// Real response bodies from a sandbox seeded with `seed` groups: one group (the
