@@ -37,11 +37,13 @@ impl Default for Settings {
 }
 
 /// What the hooks saw of the last response of one call, for building precise errors
-/// after the generated code has consumed the response.
+/// after the generated code has consumed the response. Kept small (the task-local
+/// holding it is swapped in and out on every poll): the headers, needed only for an
+/// error whose body is not JSON, are boxed and absent on success.
 #[derive(Debug, Default)]
 pub(crate) struct Exchange {
     pub status: Option<StatusCode>,
-    pub headers: HeaderMap,
+    pub headers: Option<Box<HeaderMap>>,
     pub body_too_large: bool,
     pub limit: usize,
 }
@@ -68,11 +70,7 @@ fn record(status: StatusCode, headers: &HeaderMap, body_too_large: bool, limit: 
             status: Some(status),
             // Only an error whose body is not JSON needs the headers (request id,
             // Retry-After); a success skips the copy.
-            headers: if status.is_success() {
-                HeaderMap::new()
-            } else {
-                headers.clone()
-            },
+            headers: (!status.is_success()).then(|| Box::new(headers.clone())),
             body_too_large,
             limit,
         }

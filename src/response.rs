@@ -93,7 +93,8 @@ async fn map_error<T: SuccessBody>(
         }
         Raw::InvalidResponsePayload(body, e) => match exchange.status {
             Some(status) if !status.is_success() => {
-                api_error_from_bytes(status, &exchange.headers, &body)
+                let headers = exchange.headers.map(|h| *h).unwrap_or_default();
+                api_error_from_bytes(status, &headers, &body)
             }
             status => decode_error(status.unwrap_or(StatusCode::OK), &e, &body),
         },

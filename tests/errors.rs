@@ -139,7 +139,9 @@ async fn error_string_shape() {
     );
 }
 
-// Proves an HTML gateway page on 502 is an API error with the status and a snippet.
+// Proves an HTML gateway page on 502 is an API error with the status, a snippet and
+// the response's request id (kept by the hooks: the generated code has dropped the
+// headers by the time the body fails to decode).
 #[tokio::test]
 async fn html_gateway_page_keeps_status_and_snippet() {
     let server = MockServer::start_async().await;
@@ -148,6 +150,7 @@ async fn html_gateway_page_keeps_status_and_snippet() {
             when.method(GET).path(group_path());
             then.status(502)
                 .header("content-type", "text/html")
+                .header("x-request-id", "gw-7")
                 .body("<html><body>Bad Gateway</body></html>");
         })
         .await;
@@ -157,6 +160,7 @@ async fn html_gateway_page_keeps_status_and_snippet() {
     assert!(err.is_retryable());
     let snippet = err.api().unwrap().snippet.clone().unwrap();
     assert!(snippet.contains("Bad Gateway"), "{snippet}");
+    assert_eq!(err.api().unwrap().request_id.as_deref(), Some("gw-7"));
 }
 
 // Proves a status the spec does not list (504) still maps to an API error.
