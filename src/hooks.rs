@@ -144,7 +144,9 @@ async fn send_with_retries(
     let mut attempt: u32 = 1;
     let mut pending = request;
     loop {
-        span.record("attempt", attempt);
+        if !span.is_disabled() {
+            span.record("attempt", attempt);
+        }
         // A request whose body cannot be cloned gets exactly one attempt.
         let spare = pending.try_clone();
         match raw.client().execute(pending).await {
