@@ -102,15 +102,17 @@ impl ClientHooks<Settings> for RawClient {
             duration_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        if span.is_disabled() {
-            // Nobody listens: skip the clock and the instrumentation.
-            return send_with_retries(self, request, info.operation_id, &span).await;
-        }
-        let started = Instant::now();
-        let result = send_with_retries(self, request, info.operation_id, &span)
-            .instrument(span.clone())
-            .await;
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let result = if span.is_disabled() {
+            // Nobody listens to the span: skip its clock and instrumentation.
+            send_with_retries(self, request, info.operation_id, &span).await
+        } else {
+            let started = Instant::now();
+            let result = send_with_retries(self, request, info.operation_id, &span)
+                .instrument(span.clone())
+                .await;
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            result
+        };
         match &result {
             Ok(_) => tracing::debug!(parent: &span, "request finished"),
             Err(error) => {

@@ -183,8 +183,8 @@ async fn truncated_body() {
     assert!(err.to_string().contains("200") || err.status().is_some());
 }
 
-/// Serves one response on a raw socket: `head` (status line and headers), then the
-/// body as HTTP/1.1 chunks of `chunk` bytes, so it carries no Content-Length.
+/// Serves one 200 response on a raw socket with `body` sent as HTTP/1.1 chunks of
+/// `chunk` bytes, so it carries no Content-Length; returns the base URL.
 async fn serve_chunked(body: Vec<u8>, chunk: usize) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
