@@ -132,8 +132,8 @@ impl Raw {
     /// of a timeout alone, without anything else of ours.
     fn with_timeouts(base_url: &str, org_id: &str) -> Raw {
         let http = common::raw_http_client_builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(tallyfy_groups::DEFAULT_CONNECT_TIMEOUT)
+            .timeout(tallyfy_groups::DEFAULT_REQUEST_TIMEOUT)
             .build()
             .expect("a reqwest client");
         Raw::from_http(http, base_url, org_id)
