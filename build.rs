@@ -28,14 +28,14 @@ fn generate() -> Result<(), String> {
     let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
 
-    let operations = operation_table(&spec)?;
+    let facts = spec_facts(&spec)?;
 
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote!(crate::hooks::Settings))
+        .with_inner_type(quote::quote!(crate::transport::Settings))
         // Timestamps decode through the crate's own type: chrono's strict RFC 3339
         // parser first (several times faster than its serde path), the general one
         // as a fallback. See src/timestamp.rs and BENCHMARKS.md.
@@ -67,24 +67,113 @@ fn generate() -> Result<(), String> {
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     write(&out_dir, "codegen.rs", &prettyplease::unparse(&file))?;
-    write(&out_dir, "operations.rs", &operations)
+    write(&out_dir, "spec_facts.rs", &facts)
 }
 
-/// A table of (generated operation name, path template), for tracing spans.
-fn operation_table(spec: &openapiv3::OpenAPI) -> Result<String, String> {
-    let mut rows = Vec::new();
+/// What the hand-written layer needs to know of the spec beyond the generated types:
+/// each operation (generated method name, HTTP method, path template) and the
+/// defaults and limits that progenitor does not turn into code. Written as constants,
+/// so the spec stays the only place they are declared.
+fn spec_facts(spec: &openapiv3::OpenAPI) -> Result<String, String> {
+    let mut out = String::from(
+        "/// An operation of the spec, as the generated client names it.\n\
+         #[derive(Clone, Copy, Debug, PartialEq, Eq)]\n\
+         pub struct Operation {\n\
+         \x20   /// The generated method name (progenitor's naming of the operationId).\n\
+         \x20   pub name: &'static str,\n\
+         \x20   /// The HTTP method, upper case.\n\
+         \x20   pub method: &'static str,\n\
+         \x20   /// The path template.\n\
+         \x20   pub path: &'static str,\n\
+         \x20   /// The success statuses the spec declares.\n\
+         \x20   pub success: &'static [u16],\n\
+         }\n\n",
+    );
+    let mut names = Vec::new();
     for (path, method, operation) in spec.operations() {
         let id = operation
             .operation_id
             .as_deref()
             .ok_or_else(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-        rows.push(format!("    ({:?}, {:?}),\n", snake_case(id), path));
+        let name = snake_case(id);
+        let constant = name.to_ascii_uppercase();
+        let success: Vec<String> = operation
+            .responses
+            .responses
+            .keys()
+            .filter_map(|code| match code {
+                openapiv3::StatusCode::Code(n) if (200..300).contains(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect();
+        let success = success.join(", ");
+        out.push_str(&format!(
+            "/// `{} {path}` (operationId `{id}`).\n\
+             pub const {constant}: Operation = Operation {{ name: {name:?}, method: {:?}, path: {path:?}, success: &[{success}] }};\n",
+            method.to_uppercase(),
+            method.to_uppercase(),
+        ));
+        names.push(constant);
     }
-    Ok(format!(
-        "/// (operation, path template) of every operation in the spec.\n\
-         pub const OPERATIONS: &[(&str, &str)] = &[\n{}];\n",
-        rows.concat()
-    ))
+    out.push_str(&format!(
+        "/// Every operation of the spec.\npub const OPERATIONS: &[Operation] = &[{}];\n\n",
+        names.join(", ")
+    ));
+
+    let list = spec
+        .operations()
+        .find(|(_, _, op)| op.operation_id.as_deref() == Some("listGroups"))
+        .map(|(_, _, op)| op)
+        .ok_or("no listGroups operation")?;
+    let per_page = list
+        .parameters
+        .iter()
+        .filter_map(|p| p.as_item())
+        .map(|p| p.parameter_data_ref())
+        .find(|p| p.name == "per_page")
+        .ok_or("listGroups has no per_page parameter")?;
+    let schema = match &per_page.format {
+        openapiv3::ParameterSchemaOrContent::Schema(openapiv3::ReferenceOr::Item(schema)) => schema,
+        _ => return Err("listGroups per_page must have an inline schema".into()),
+    };
+    let (maximum, default) = match &schema.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::Integer(int)) => (
+            int.maximum.ok_or("listGroups per_page has no maximum")?,
+            schema
+                .schema_data
+                .default
+                .as_ref()
+                .and_then(|d| d.as_u64())
+                .ok_or("listGroups per_page has no integer default")?,
+        ),
+        _ => return Err("listGroups per_page is not an integer".into()),
+    };
+    out.push_str(&format!(
+        "/// `per_page` maximum of listGroups.\npub const PER_PAGE_MAX: u32 = {maximum};\n\
+         /// `per_page` default of listGroups (what the API uses when none is sent).\n\
+         pub const PER_PAGE_DEFAULT: u32 = {default};\n"
+    ));
+
+    let client_default = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.parameters.get("TallyfyClient"))
+        .and_then(|p| p.as_item())
+        .and_then(|p| match &p.parameter_data_ref().format {
+            openapiv3::ParameterSchemaOrContent::Schema(openapiv3::ReferenceOr::Item(s)) => s
+                .schema_data
+                .default
+                .as_ref()
+                .and_then(|d| d.as_str())
+                .map(str::to_owned),
+            _ => None,
+        })
+        .ok_or("components.parameters.TallyfyClient has no string default")?;
+    out.push_str(&format!(
+        "/// The default of the `X-Tallyfy-Client` header parameter.\n\
+         pub const TALLYFY_CLIENT_DEFAULT: &str = {client_default:?};\n"
+    ));
+    Ok(out)
 }
 
 fn snake_case(id: &str) -> String {

@@ -125,6 +125,7 @@ async fn stream_ids(client: &Client, concurrency: usize) -> (Vec<String>, Durati
         .groups()
         .list()
         .per_page(100)
+        .into_paginator()
         .concurrency(concurrency)
         .items()
         .map_ok(|group| group.id)
@@ -307,6 +308,7 @@ fn child(args: &[String]) -> ExitCode {
             .groups()
             .list()
             .per_page(100)
+            .into_paginator()
             .concurrency(concurrency)
             .items();
         let (mut items, mut in_order) = (0usize, true);

@@ -1,8 +1,9 @@
 //! Opt-in capture of the raw responses behind typed calls, for diagnostics and for
-//! recording samples. Nothing is kept unless a call runs inside [`capture_responses`].
+//! recording samples: a [`Capture`] given to [`ClientBuilder::capture`](crate::ClientBuilder::capture)
+//! keeps every final response of that client. Owns the record only; the body guard
+//! fills it.
 
-use std::cell::RefCell;
-use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -22,41 +23,70 @@ pub struct CapturedResponse {
     pub body: Bytes,
 }
 
-tokio::task_local! {
-    static CAPTURED: RefCell<Vec<CapturedResponse>>;
-}
-
-/// Runs `calls` and returns, beside its output, every response its requests received,
-/// in order. Bodies are shared, not copied.
+/// A record of the responses a client receives, in arrival order. Clones share one
+/// record. Capturing buffers every body, so it costs a copy per response; a client
+/// without one pays nothing.
 ///
 /// ```no_run
-/// # async fn demo(client: tallyfy_groups::Client) {
-/// let (page, raw) = tallyfy_groups::capture_responses(client.groups().list().send()).await;
+/// # async fn demo() -> Result<(), tallyfy_groups::Error> {
+/// use tallyfy_groups::{Capture, Client};
+///
+/// let capture = Capture::new();
+/// let client = Client::builder()
+///     .token("…")
+///     .org_id("…")
+///     .capture(capture.clone())
+///     .build()?;
+/// client.groups().list().send().await?;
+/// let raw = capture.take();
 /// println!("{} bytes", raw[0].body.len());
-/// # }
+/// # Ok(()) }
 /// ```
-pub async fn capture_responses<F: Future>(calls: F) -> (F::Output, Vec<CapturedResponse>) {
-    CAPTURED
-        .scope(RefCell::new(Vec::new()), async {
-            let output = calls.await;
-            (output, CAPTURED.with(|c| c.take()))
-        })
-        .await
+#[derive(Clone, Debug, Default)]
+pub struct Capture {
+    responses: Arc<Mutex<Vec<CapturedResponse>>>,
 }
 
-/// Whether the current task runs inside [`capture_responses`].
-pub(crate) fn active() -> bool {
-    CAPTURED.try_with(|_| ()).is_ok()
-}
+impl Capture {
+    /// An empty record.
+    pub fn new() -> Self {
+        Capture::default()
+    }
 
-/// Keeps a copy of a response when a capture is running; free otherwise.
-pub(crate) fn keep(operation: &'static str, status: StatusCode, headers: &HeaderMap, body: &Bytes) {
-    let _ = CAPTURED.try_with(|c| {
-        c.borrow_mut().push(CapturedResponse {
+    /// Takes the responses recorded so far, leaving the record empty.
+    pub fn take(&self) -> Vec<CapturedResponse> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// How many responses are recorded.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn keep(
+        &self,
+        operation: &'static str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) {
+        self.lock().push(CapturedResponse {
             operation,
             status,
             headers: headers.clone(),
             body: body.clone(),
-        })
-    });
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CapturedResponse>> {
+        // A panic while pushing cannot leave the Vec half-written; keep using it.
+        self.responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
 }

@@ -9,17 +9,19 @@ use std::time::Duration;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 
 use crate::auth::Token;
+use crate::capture::Capture;
 use crate::error::Error;
 use crate::generated::Client as RawClient;
+use crate::generated::spec::TALLYFY_CLIENT_DEFAULT;
 use crate::groups::Groups;
-use crate::hooks::{DEFAULT_MAX_BODY_BYTES, Settings};
 use crate::retry::RetryPolicy;
+use crate::transport::{DEFAULT_MAX_BODY_BYTES, PerRequest, Settings};
 use crate::validate;
 
 /// The documented base URL of the Tallyfy API.
 pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
-/// The `X-Tallyfy-Client` value Tallyfy's API clients send.
-pub const DEFAULT_TALLYFY_CLIENT: &str = "APIClient";
+/// The `X-Tallyfy-Client` value Tallyfy's API clients send (the spec's default).
+pub const DEFAULT_TALLYFY_CLIENT: &str = TALLYFY_CLIENT_DEFAULT;
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default timeout for a whole request, body included.
@@ -102,6 +104,8 @@ pub struct ClientBuilder {
     max_body_bytes: usize,
     allow_insecure_http: bool,
     extra_headers: Vec<(String, String)>,
+    capture: Option<Capture>,
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -118,6 +122,8 @@ impl Default for ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
             extra_headers: Vec::new(),
+            capture: None,
+            http: None,
         }
     }
 }
@@ -143,6 +149,8 @@ impl fmt::Debug for ClientBuilder {
                     .map(|(name, _)| name)
                     .collect::<Vec<_>>(),
             )
+            .field("capture", &self.capture.is_some())
+            .field("http_client", &self.http.is_some())
             .finish()
     }
 }
@@ -246,6 +254,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps a copy of every response this client receives in `capture` (see [`Capture`]).
+    pub fn capture(mut self, capture: Capture) -> Self {
+        self.capture = Some(capture);
+        self
+    }
+
+    /// Sends through `http`, a `reqwest::Client` of your own (for a proxy, custom TLS
+    /// roots, a shared connection pool). The crate then still sends its headers (the
+    /// token, `Accept`, `X-Tallyfy-Client`, `User-Agent` and [`header`](Self::header)s)
+    /// and the [`request_timeout`](Self::request_timeout) with every request, but no
+    /// longer sets the connect timeout, TLS settings, proxy, redirect or pool
+    /// behaviour: those are `http`'s own. (A default header `http` sets for one of
+    /// the crate's header names is replaced.)
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token.ok_or_else(|| {
@@ -254,7 +280,7 @@ impl ClientBuilder {
             ))
         })?;
         let org_id = self.org_id.unwrap_or_default();
-        validate::id("org_id", &org_id)?;
+        validate::org_id(&org_id)?;
         let base_url = self.base_url.trim().trim_end_matches('/').to_string();
         check_transport(&base_url, self.allow_insecure_http)?;
 
@@ -278,19 +304,33 @@ impl ClientBuilder {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(
-                HeaderValue::from_str(&self.user_agent)
-                    .map_err(|_| Error::invalid("user_agent", "not a valid header value"))?,
-            )
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| Error::invalid("user_agent", "not a valid header value"))?;
+        let (http, per_request) = match self.http {
+            Some(http) => {
+                headers.insert(header::USER_AGENT, user_agent);
+                let per_request = PerRequest {
+                    headers,
+                    timeout: self.request_timeout,
+                };
+                (http, Some(per_request))
+            }
+            None => {
+                let http = reqwest::Client::builder()
+                    .default_headers(headers)
+                    .user_agent(user_agent)
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.request_timeout)
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+                (http, None)
+            }
+        };
         let settings = Settings {
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
+            capture: self.capture,
+            per_request,
         };
         Ok(Client {
             raw: Arc::new(RawClient::new_with_client(&base_url, http, settings)),

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
 
 use crate::generated::types::{ErrorBody, ErrorFlag, FieldErrors};
 
@@ -41,6 +41,8 @@ pub enum Error {
     /// The request failed before a complete response arrived (DNS, connect, reset, truncated body).
     #[error("transport error: {source}")]
     Transport {
+        /// The request's method.
+        method: Method,
         /// The status, when the response head had arrived before the failure.
         status: Option<StatusCode>,
         /// The underlying error.
@@ -49,10 +51,11 @@ pub enum Error {
     },
 
     /// A success response whose body is not what the spec describes.
-    #[error("cannot decode the {status} response: {detail}; body starts: {snippet:?}")]
+    #[error("cannot decode the {} response: {detail}; body starts: {snippet:?}", DisplayStatus(*status))]
     Decode {
-        /// The response's status.
-        status: StatusCode,
+        /// The response's status, where known: the generated decoder does not say
+        /// which of an operation's success statuses it was given (update: 200 or 201).
+        status: Option<StatusCode>,
         /// What did not fit.
         detail: String,
         /// The first characters of the body.
@@ -79,6 +82,8 @@ pub enum Error {
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
+    /// The request's method.
+    pub method: Method,
     /// The human-readable message (`message`, or `error.message`, or an `error` string).
     pub message: Option<String>,
     /// The machine-readable code (`code` or `error.code`), e.g. `RESOURCE_NOT_FOUND`.
@@ -97,9 +102,15 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds the error from a response's status, headers and (possibly undecodable) body.
-    pub(crate) fn new(status: StatusCode, headers: &HeaderMap, body: Option<ErrorBody>) -> Self {
+    pub(crate) fn new(
+        method: Method,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Option<ErrorBody>,
+    ) -> Self {
         let mut error = ApiError {
             status,
+            method,
             message: None,
             code: None,
             field_errors: BTreeMap::new(),
@@ -133,9 +144,11 @@ impl ApiError {
         }
     }
 
-    /// Whether a retry may succeed: 429, 502, 503 and 504.
+    /// Whether the retry policy sends such a request again: a 429 for every method,
+    /// a 502, 503 or 504 for GET, HEAD, PUT and DELETE. (An error a client returns has
+    /// already been retried as often as its policy allows.)
     pub fn is_retryable(&self) -> bool {
-        crate::retry::is_retryable_status(self.status)
+        crate::retry::retries_status(&self.method, self.status)
     }
 }
 
@@ -192,6 +205,7 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.status)
+            .field("method", &self.method)
             .field("message", &self.message)
             .field("code", &self.code)
             .field("field_errors", &self.field_errors)
@@ -209,19 +223,23 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(api) => Some(api.status),
-            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
-            Error::Transport { status, .. } => *status,
+            Error::BodyTooLarge { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::Transport { status, .. } => *status,
             _ => None,
         }
     }
 
-    /// Whether the same request may succeed later: rate limits, gateway errors,
-    /// timeouts and connection failures.
+    /// Whether the retry policy sends such a request again, the same answer the
+    /// client's own retries follow: a 429 for every method; a 502, 503 or 504 and a
+    /// connection that could not be made for GET, HEAD, PUT and DELETE only (a POST
+    /// that may have reached the server is never sent twice); never a timeout, a
+    /// truncated body or a bad argument.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(api) => api.is_retryable(),
-            Error::Timeout(_) => true,
-            Error::Transport { status, .. } => status.is_none(),
+            Error::Transport { method, source, .. } => {
+                crate::retry::retries_transport(method, source)
+            }
             _ => false,
         }
     }
@@ -234,11 +252,10 @@ impl Error {
         }
     }
 
-    /// Field errors of a validation failure (422), empty otherwise.
-    pub fn field_errors(&self) -> BTreeMap<String, Vec<String>> {
-        self.api()
-            .map(|a| a.field_errors.clone())
-            .unwrap_or_default()
+    /// Field errors of a validation failure (422), field name → messages; empty otherwise.
+    pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
+        static NONE: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        self.api().map_or(&NONE, |a| &a.field_errors)
     }
 
     pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
@@ -248,11 +265,16 @@ impl Error {
         }
     }
 
-    pub(crate) fn transport(status: Option<StatusCode>, source: reqwest::Error) -> Self {
+    pub(crate) fn transport(
+        method: Method,
+        status: Option<StatusCode>,
+        source: reqwest::Error,
+    ) -> Self {
         if source.is_timeout() {
             Error::Timeout(source.without_url())
         } else {
             Error::Transport {
+                method,
                 status,
                 source: source.without_url(),
             }
@@ -263,6 +285,18 @@ impl Error {
 impl From<ApiError> for Error {
     fn from(api: ApiError) -> Self {
         Error::Api(Box::new(api))
+    }
+}
+
+/// Prints an optional status as the status or "success".
+struct DisplayStatus(Option<StatusCode>);
+
+impl fmt::Display for DisplayStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(status) => status.fmt(f),
+            None => f.write_str("success"),
+        }
     }
 }
 

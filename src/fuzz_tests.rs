@@ -111,14 +111,19 @@ fn feed(bytes: &[u8], status: u16, retry_after: &str) {
         let _ = group.data.last_changed();
     }
     let _ = serde_json::from_slice::<ErrorBody>(bytes);
-    let error = api_error_from_bytes(status, &headers, &bytes::Bytes::copy_from_slice(bytes));
+    let error = api_error_from_bytes(
+        reqwest::Method::GET,
+        status,
+        &headers,
+        &bytes::Bytes::copy_from_slice(bytes),
+    );
     let _ = (
         error.to_string(),
         format!("{error:?}"),
         error.is_retryable(),
     );
     if let Err(e) = serde_json::from_slice::<GroupList>(bytes) {
-        let _ = decode_error(status, &e, bytes).to_string();
+        let _ = decode_error(Some(status), &e, bytes).to_string();
     }
 }
 

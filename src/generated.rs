@@ -4,7 +4,8 @@
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
-/// Operation metadata generated from the spec (used for tracing spans).
-pub mod operations {
-    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+/// Facts of the spec the hand-written layer needs beyond the generated types: each
+/// operation's method name, HTTP method and path, and defaults and limits.
+pub mod spec {
+    include!(concat!(env!("OUT_DIR"), "/spec_facts.rs"));
 }

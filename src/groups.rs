@@ -1,23 +1,27 @@
 //! `client.groups()`: get, create, update and delete, each a small request builder
-//! that validates its arguments before anything is sent. Listing lives in `list`.
+//! over the generated one that checks its arguments before anything is sent. Listing
+//! lives in `list`, membership changes in `membership`.
+
+use std::sync::Arc;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::generated::spec::{CREATE_GROUP, DELETE_GROUP, GET_GROUP, UPDATE_GROUP};
 use crate::generated::types;
 use crate::list::ListGroups;
 use crate::model::Group;
 use crate::response::send;
-use crate::validate;
+use crate::validate::{self, Rejected};
 
 /// The groups of one organisation. Get it from [`Client::groups`].
 #[derive(Clone, Debug)]
 pub struct Groups {
     client: Client,
-    org_id: std::sync::Arc<str>,
+    org_id: Arc<str>,
 }
 
 impl Groups {
-    pub(crate) fn new(client: &Client, org_id: std::sync::Arc<str>) -> Self {
+    pub(crate) fn new(client: &Client, org_id: Arc<str>) -> Self {
         Groups {
             client: client.clone(),
             org_id,
@@ -39,18 +43,20 @@ impl Groups {
         GetGroup {
             groups: self.clone(),
             group_id: group_id.into(),
-            with_assets: false,
+            with: None,
         }
     }
 
     /// Creates a group; `name` must be unique in the organisation, `description` may be empty.
     pub fn create(&self, name: impl Into<String>, description: impl Into<String>) -> CreateGroup {
+        let body = validate::name::<types::CreateGroupRequestName>(name.into()).map(|name| {
+            types::CreateGroupRequest::builder()
+                .name(name)
+                .description(description.into())
+        });
         CreateGroup {
             groups: self.clone(),
-            name: name.into(),
-            description: description.into(),
-            members: Vec::new(),
-            guests: Vec::new(),
+            body,
         }
     }
 
@@ -61,10 +67,7 @@ impl Groups {
         UpdateGroup {
             groups: self.clone(),
             group_id: group_id.into(),
-            name: None,
-            description: None,
-            members: None,
-            guests: None,
+            changes: Ok(Changes::default()),
         }
     }
 
@@ -83,28 +86,31 @@ impl Groups {
 pub struct GetGroup {
     groups: Groups,
     group_id: String,
-    with_assets: bool,
+    with: Option<types::GetGroupWith>,
 }
 
 impl GetGroup {
     /// Includes the logo file as `assets` (`with=assets`).
     pub fn with_assets(mut self) -> Self {
-        self.with_assets = true;
+        self.with = Some(types::GetGroupWith::Assets);
         self
     }
 
     /// Sends the request.
     pub async fn send(self) -> Result<Group, Error> {
-        validate::id("group_id", &self.group_id)?;
-        let raw = self.groups.client.raw();
-        let mut request = raw
+        let group_id = validate::group_id(&self.group_id)?;
+        let org_id = validate::org_id(&self.groups.org_id)?;
+        let mut request = self
+            .groups
+            .client
+            .raw()
             .get_group()
-            .org_id(&*self.groups.org_id)
-            .group_id(self.group_id.as_str());
-        if self.with_assets {
-            request = request.with(types::GetGroupWith::Assets);
+            .org_id(org_id)
+            .group_id(group_id);
+        if let Some(with) = self.with {
+            request = request.with(with);
         }
-        Ok(send(request.send()).await?.data)
+        Ok(send(&GET_GROUP, request.send()).await?.data)
     }
 }
 
@@ -113,46 +119,74 @@ impl GetGroup {
 #[must_use = "a request does nothing until `.send()` is awaited"]
 pub struct CreateGroup {
     groups: Groups,
-    name: String,
-    description: String,
-    members: Vec<i64>,
-    guests: Vec<String>,
+    /// The generated body builder, or the first argument it was refused.
+    body: Result<types::builder::CreateGroupRequest, Rejected>,
 }
 
 impl CreateGroup {
     /// The members' user ids.
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
-        self.members = ids.into_iter().collect();
+        self.body = self
+            .body
+            .map(|b| b.members(ids.into_iter().collect::<Vec<_>>()));
         self
     }
 
     /// The guests' email addresses.
     pub fn guests<S: Into<String>>(mut self, emails: impl IntoIterator<Item = S>) -> Self {
-        self.guests = emails.into_iter().map(Into::into).collect();
+        let emails: Vec<String> = emails.into_iter().map(Into::into).collect();
+        self.body = self.body.map(|b| b.guests(emails));
         self
     }
 
     /// Sends the request.
     pub async fn send(self) -> Result<Group, Error> {
-        validate::name(&self.name)?;
-        let body = types::CreateGroupRequest {
-            name: self
-                .name
-                .parse()
-                .map_err(|e| Error::invalid("name", format!("{e}")))?,
-            description: self.description,
-            members: self.members,
-            guests: self.guests,
-        };
+        let body = self.body?;
+        let org_id = validate::org_id(&self.groups.org_id)?;
         let raw = self.groups.client.raw();
-        let reply = send(
-            raw.create_group()
-                .org_id(&*self.groups.org_id)
-                .body(body)
-                .send(),
-        )
-        .await?;
-        Ok(reply.data)
+        let request = raw.create_group().org_id(org_id).body(body);
+        Ok(send(&CREATE_GROUP, request.send()).await?.data)
+    }
+}
+
+/// The fields an update sets; the others come from the group as it is.
+#[derive(Clone, Debug, Default)]
+struct Changes {
+    name: Option<types::UpdateGroupRequestName>,
+    description: Option<String>,
+    members: Option<Vec<i64>>,
+    guests: Option<Vec<String>>,
+}
+
+impl Changes {
+    fn complete(&self) -> bool {
+        self.name.is_some()
+            && self.description.is_some()
+            && self.members.is_some()
+            && self.guests.is_some()
+    }
+
+    /// The PUT body: these fields, the rest from `current`.
+    fn merge(self, current: Option<Group>) -> Result<types::UpdateGroupRequest, Error> {
+        let members = match (self.members, &current) {
+            (Some(ids), _) => ids,
+            (None, Some(group)) => group.member_ids()?,
+            (None, None) => Vec::new(),
+        };
+        let (name, description, guests) = match current {
+            Some(group) => (Some(group.name), group.description, Some(group.guests)),
+            None => (None, None, None),
+        };
+        let name = match self.name {
+            Some(name) => name,
+            None => validate::name(name.unwrap_or_default())?,
+        };
+        Ok(types::UpdateGroupRequest {
+            name,
+            description: self.description.or(description).unwrap_or_default(),
+            members,
+            guests: self.guests.or(guests).unwrap_or_default(),
+        })
     }
 }
 
@@ -162,99 +196,68 @@ impl CreateGroup {
 pub struct UpdateGroup {
     groups: Groups,
     group_id: String,
-    name: Option<String>,
-    description: Option<String>,
-    members: Option<Vec<i64>>,
-    guests: Option<Vec<String>>,
+    changes: Result<Changes, Rejected>,
 }
 
 impl UpdateGroup {
     /// The new name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+        let name = validate::name(name.into());
+        self.changes = self.changes.and_then(|c| {
+            Ok(Changes {
+                name: Some(name?),
+                ..c
+            })
+        });
         self
     }
 
     /// The new description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
+        self.changes = self.changes.map(|c| Changes {
+            description: Some(description.into()),
+            ..c
+        });
         self
     }
 
     /// The complete new member list (it replaces the current one).
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
-        self.members = Some(ids.into_iter().collect());
+        self.changes = self.changes.map(|c| Changes {
+            members: Some(ids.into_iter().collect()),
+            ..c
+        });
         self
     }
 
     /// The complete new guest list (it replaces the current one).
     pub fn guests<S: Into<String>>(mut self, emails: impl IntoIterator<Item = S>) -> Self {
-        self.guests = Some(emails.into_iter().map(Into::into).collect());
+        self.changes = self.changes.map(|c| Changes {
+            guests: Some(emails.into_iter().map(Into::into).collect()),
+            ..c
+        });
         self
     }
 
     /// Sends the request: a GET first when any field is unset, then the PUT.
     pub async fn send(self) -> Result<Group, Error> {
-        validate::id("group_id", &self.group_id)?;
-        if let Some(name) = &self.name {
-            validate::name(name)?;
-        }
-        let complete = self.name.is_some()
-            && self.description.is_some()
-            && self.members.is_some()
-            && self.guests.is_some();
-        let current = if complete {
+        let group_id = validate::group_id(&self.group_id)?;
+        let changes = self.changes?;
+        let current = if changes.complete() {
             None
         } else {
             Some(self.groups.get(self.group_id.clone()).send().await?)
         };
-        let body = merge(
-            current,
-            self.name,
-            self.description,
-            self.members,
-            self.guests,
-        )?;
+        let body = changes.merge(current)?;
+        let org_id = validate::org_id(&self.groups.org_id)?;
         let raw = self.groups.client.raw();
-        let reply = send(
-            raw.update_group()
-                .org_id(&*self.groups.org_id)
-                .group_id(self.group_id.as_str())
-                .body(body)
-                .send(),
-        )
-        .await?;
-        Ok(reply.data)
+        let request = raw
+            .update_group()
+            .org_id(org_id)
+            .group_id(group_id)
+            .body(body);
+        Ok(send(&UPDATE_GROUP, request.send()).await?.data)
     }
-}
-
-/// The PUT body: the given fields, the rest from the current group.
-fn merge(
-    current: Option<Group>,
-    name: Option<String>,
-    description: Option<String>,
-    members: Option<Vec<i64>>,
-    guests: Option<Vec<String>>,
-) -> Result<types::UpdateGroupRequest, Error> {
-    let members = match (members, &current) {
-        (Some(ids), _) => ids,
-        (None, Some(group)) => group.member_ids()?,
-        (None, None) => Vec::new(),
-    };
-    let (cur_name, cur_description, cur_guests) = match current {
-        Some(group) => (Some(group.name), group.description, Some(group.guests)),
-        None => (None, None, None),
-    };
-    let name = name.or(cur_name).unwrap_or_default();
-    validate::name(&name)?;
-    Ok(types::UpdateGroupRequest {
-        name: name
-            .parse()
-            .map_err(|e| Error::invalid("name", format!("{e}")))?,
-        description: description.or(cur_description).unwrap_or_default(),
-        members,
-        guests: guests.or(cur_guests).unwrap_or_default(),
-    })
 }
 
 /// Deletes a group; see [`Groups::delete`].
@@ -268,15 +271,10 @@ pub struct DeleteGroup {
 impl DeleteGroup {
     /// Sends the request. A 204 or a 200 with a body both count as deleted.
     pub async fn send(self) -> Result<(), Error> {
-        validate::id("group_id", &self.group_id)?;
+        let group_id = validate::group_id(&self.group_id)?;
+        let org_id = validate::org_id(&self.groups.org_id)?;
         let raw = self.groups.client.raw();
-        send(
-            raw.delete_group()
-                .org_id(&*self.groups.org_id)
-                .group_id(self.group_id.as_str())
-                .send(),
-        )
-        .await?;
-        Ok(())
+        let request = raw.delete_group().org_id(org_id).group_id(group_id);
+        send(&DELETE_GROUP, request.send()).await
     }
 }

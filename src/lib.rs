@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod body;
 mod capture;
 mod client;
 mod error;
@@ -43,24 +44,33 @@ mod model;
 mod paging;
 mod response;
 mod retry;
+mod send_sync;
 mod timestamp;
+mod transport;
 mod validate;
 
-pub use capture::{CapturedResponse, capture_responses};
+pub use capture::{Capture, CapturedResponse};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_TALLYFY_CLIENT, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN,
 };
 pub use error::{ApiError, Error};
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
-pub use hooks::{DEFAULT_MAX_BODY_BYTES, Settings};
-pub use list::{ListGroups, ListQuery};
+pub use list::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, ListGroups, PageStream};
 pub use membership::Membership;
-pub use model::*;
-pub use paging::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, Page, PageStream};
+pub use model::{ErrorBody, Group, MemberId, Pagination, SortBy};
+pub use paging::{Items, Page, PageRequest, Pages, Paginator};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
-pub use validate::{MAX_NAME_CHARS, MAX_PER_PAGE};
+pub use transport::DEFAULT_MAX_BODY_BYTES;
+pub use validate::MAX_PER_PAGE;
+
+/// The generated client as the typed layer configures it ([`Client::raw`]), and the
+/// settings it carries for the request path.
+pub mod raw {
+    pub use crate::generated::Client;
+    pub use crate::transport::Settings;
+}
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -1,44 +1,71 @@
-//! The list request: its query parameters and stream options, validated once, the
-//! single-page call, and the entry points to the streams (which live in `paging`).
+//! The list request: its parameters, validated as they are set, the single-page call,
+//! and the way into paging (`into_paginator`, which holds this request and sends it
+//! page after page). Knows nothing of how streams work.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::generated::spec::{LIST_GROUPS, PER_PAGE_MAX};
 use crate::generated::types;
 use crate::model::{Group, SortBy};
-use crate::paging::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, Page, PageStream, StreamOptions};
+use crate::paging::{Items, Page, PageRequest, Pages, Paginator};
 use crate::response::send;
-use crate::validate;
+use crate::validate::{self, Rejected};
 
-/// The parameters of a list request, sent unchanged with every page.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListQuery {
-    pub(crate) q: Option<String>,
-    pub(crate) sort_by: Option<SortBy>,
-    pub(crate) with: Option<String>,
-    pub(crate) per_page: Option<u32>,
+/// The page size a paginator asks for when none was set with
+/// [`ListGroups::page_size`]: the API's maximum, so a listing takes as few round trips
+/// as possible. A single [`ListGroups::send`] keeps the API's own default (10).
+pub const DEFAULT_STREAM_PAGE_SIZE: u32 = PER_PAGE_MAX;
+
+/// A listing's pages as a stream; see [`Paginator::pages`].
+pub type PageStream = Pages<ListGroups>;
+/// A listing's groups as a stream; see [`Paginator::items`].
+pub type GroupStream = Items<ListGroups>;
+
+/// Related data a listing can include (`with`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Includes {
+    assets: bool,
+    users: bool,
+    guests: bool,
 }
 
-impl ListQuery {
-    /// The page size sent, if any (the API's default is 10).
-    pub fn per_page(&self) -> Option<u32> {
-        self.per_page
+impl Includes {
+    /// The `with` parameter, e.g. `assets,users`, if anything is included.
+    fn parameter(self) -> Option<String> {
+        let names = [
+            (self.assets, "assets"),
+            (self.users, "users"),
+            (self.guests, "guests"),
+        ];
+        let listed: Vec<&str> = names
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| *name)
+            .collect();
+        (!listed.is_empty()).then(|| listed.join(","))
     }
 }
 
-/// Lists groups; see [`crate::Groups::list`].
+/// Lists groups, one page with [`send`](ListGroups::send) or every page through
+/// [`into_paginator`](ListGroups::into_paginator); see [`crate::Groups::list`].
+///
+/// It keeps its parameters itself rather than as the generated builder, because that
+/// borrows the client and a paginator must own its request.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent or streamed"]
 pub struct ListGroups {
-    pub(crate) client: Client,
-    pub(crate) org_id: Arc<str>,
-    pub(crate) query: ListQuery,
-    pub(crate) page: u32,
-    /// The item cap and concurrency of `items()` and `pages()`.
-    pub(crate) stream: StreamOptions,
+    client: Client,
+    org_id: Arc<str>,
+    q: Option<String>,
+    sort_by: Option<SortBy>,
+    with: Includes,
+    per_page: Option<NonZeroU32>,
+    page: NonZeroU32,
     /// The first rejected argument, reported when the request is sent.
-    pub(crate) invalid: Option<(&'static str, String)>,
+    invalid: Option<Rejected>,
 }
 
 impl ListGroups {
@@ -46,63 +73,58 @@ impl ListGroups {
         ListGroups {
             client,
             org_id,
-            query: ListQuery::default(),
-            page: 1,
-            stream: StreamOptions::default(),
+            q: None,
+            sort_by: None,
+            with: Includes::default(),
+            per_page: None,
+            page: NonZeroU32::MIN,
             invalid: None,
         }
     }
 
-    fn reject(mut self, error: Error) -> Self {
-        if let Error::InvalidArgument { name, reason } = error {
-            self.invalid.get_or_insert((name, reason));
-        }
+    fn reject(mut self, rejected: Rejected) -> Self {
+        self.invalid.get_or_insert(rejected);
         self
-    }
-
-    /// The first argument error, if a builder method rejected its input.
-    pub(crate) fn check(&self) -> Result<(), Error> {
-        match &self.invalid {
-            Some((name, reason)) => Err(Error::invalid(name, reason.clone())),
-            None => Ok(()),
-        }
     }
 
     /// Search text, matched against name and description.
     pub fn q(mut self, text: impl Into<String>) -> Self {
-        self.query.q = Some(text.into());
+        self.q = Some(text.into());
         self
     }
 
     /// Sort field.
     pub fn sort_by(mut self, field: SortBy) -> Self {
-        self.query.sort_by = Some(field);
+        self.sort_by = Some(field);
         self
     }
 
-    /// Related data to include: a comma-separated list of `assets`, `users`, `guests`.
-    pub fn with(mut self, include: impl Into<String>) -> Self {
-        let include = include.into();
-        match types::ListGroupsWith::try_from(include.as_str()) {
-            Ok(_) => {
-                self.query.with = Some(include);
-                self
-            }
-            Err(_) => self.reject(Error::invalid(
-                "with",
-                format!("{include:?} is not a comma-separated list of assets, users, guests"),
-            )),
-        }
+    /// Includes each group's logo file (`with=assets`).
+    pub fn with_assets(mut self) -> Self {
+        self.with.assets = true;
+        self
     }
 
-    /// Page size, 1 to 100. When unset, a single [`send`](ListGroups::send) gets the API's
-    /// default (10) and the streams ask for [`DEFAULT_STREAM_PAGE_SIZE`] (100).
-    pub fn page_size(mut self, size: u32) -> Self {
+    /// Includes each group's users (`with=users`).
+    pub fn with_users(mut self) -> Self {
+        self.with.users = true;
+        self
+    }
+
+    /// Includes each group's guests (`with=guests`).
+    pub fn with_guests(mut self) -> Self {
+        self.with.guests = true;
+        self
+    }
+
+    /// Page size, 1 to 100. When unset, [`send`](ListGroups::send) gets the API's
+    /// default (10) and a paginator asks for [`DEFAULT_STREAM_PAGE_SIZE`] (100).
+    pub fn page_size(self, size: u32) -> Self {
         match validate::per_page(size) {
-            Ok(()) => {
-                self.query.per_page = Some(size);
-                self
-            }
+            Ok(size) => ListGroups {
+                per_page: Some(size),
+                ..self
+            },
             Err(e) => self.reject(e),
         }
     }
@@ -112,139 +134,119 @@ impl ListGroups {
         self.page_size(size)
     }
 
-    /// The page to fetch (from 1); streams start here. Page numbers count pages of the
-    /// page size in effect, which for streams is 100 unless set.
-    pub fn page(mut self, page: u32) -> Self {
+    /// The page to fetch (from 1); a paginator starts here. Page numbers count pages
+    /// of the page size in effect, which for a paginator is 100 unless set.
+    pub fn page(self, page: u32) -> Self {
         match validate::page(page) {
-            Ok(()) => {
-                self.page = page;
-                self
-            }
+            Ok(page) => ListGroups { page, ..self },
             Err(e) => self.reject(e),
         }
     }
 
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Group>, Error> {
-        self.check()?;
-        fetch_page(&self.client, &self.org_id, &self.query, self.page).await
-    }
-
-    /// Makes [`items`](ListGroups::items) and [`pages`](ListGroups::pages) stop after `n`
-    /// items. No page beyond the cap is requested: once the items received reach `n`
-    /// (possibly in the middle of a page, which is then cut short), no further page is
-    /// fetched. `max_items(0)` yields nothing and sends nothing.
-    pub fn max_items(mut self, n: usize) -> Self {
-        self.stream.max_items = Some(n);
-        self
-    }
-
-    /// How many pages the streams may fetch at once (default 1: one after the other,
-    /// each requested only when the previous one's items are used up).
-    ///
-    /// With `n > 1`, once the first page reports `total_pages`, the following pages are
-    /// requested up to `n` at a time while earlier ones are handed out; items still come
-    /// strictly in page order, each page once, and at most `n` pages are held beyond
-    /// the one being consumed. Requests progress while the stream is polled. When the
-    /// API does not send `total_pages`, the stream falls back to one page at a time
-    /// (only the page just received can tell whether another follows). An error on any
-    /// page is yielded in its place in the order and ends the stream; pages requested
-    /// after it are dropped. `0` is rejected with [`Error::InvalidArgument`].
-    ///
-    /// # Consistency
-    ///
-    /// The API pages by page number, so a listing is not a snapshot: a group created
-    /// or deleted while the listing runs shifts the groups behind it by one place, and
-    /// a group can then cross a page boundary between two requests — and be returned
-    /// twice (insertions before it) or not at all (deletions before it). This holds at
-    /// any concurrency, but fetching pages at once spreads the requests for the later
-    /// pages over the time the earlier ones are in flight, and may request a page
-    /// before a change that affects an earlier one, so concurrency widens the window.
-    /// Where it matters, deduplicate by `id`, list with `sort_by(SortBy::CreatedAt)`
-    /// (new groups go last), or list again.
-    pub fn concurrency(mut self, n: usize) -> Self {
-        if n == 0 {
-            return self.reject(Error::invalid("concurrency", "must be at least 1"));
+        if let Some(rejected) = self.invalid {
+            return Err(rejected.into());
         }
-        self.stream.concurrency = n;
-        self
+        let org_id = validate::org_id(&self.org_id)?;
+        let with = match self.with.parameter() {
+            Some(with) => Some(
+                types::ListGroupsWith::try_from(with)
+                    .map_err(|e| Error::invalid("with", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let mut request = self
+            .client
+            .raw()
+            .list_groups()
+            .org_id(org_id)
+            .page(self.page);
+        if let Some(q) = self.q {
+            request = request.q(q);
+        }
+        if let Some(sort_by) = self.sort_by {
+            request = request.sort_by(sort_by);
+        }
+        if let Some(with) = with {
+            request = request.with(with);
+        }
+        if let Some(per_page) = self.per_page {
+            request = request.per_page(per_page);
+        }
+        let list = send(&LIST_GROUPS, request.send()).await?;
+        Ok(Page::new(
+            list.data,
+            list.meta.and_then(|m| m.pagination),
+            self.page.get(),
+            self.per_page.map(NonZeroU32::get),
+        ))
     }
 
-    /// All groups of the listing, page after page, as a stream, starting at
-    /// [`page`](ListGroups::page) (default 1).
-    ///
-    /// Every query parameter (`q`, `sort_by`, `with`, `per_page`) is sent with every
-    /// page. Without [`page_size`](ListGroups::page_size), pages of
-    /// [`DEFAULT_STREAM_PAGE_SIZE`] (100, the API's maximum) are requested, for the
-    /// fewest round trips. Lazy: nothing is sent before the stream is first polled.
-    /// See [`max_items`](ListGroups::max_items) and
-    /// [`concurrency`](ListGroups::concurrency).
-    ///
-    /// The listing ends when `current_page >= total_pages`; without `total_pages`,
-    /// at a page without a `next` link; without either, at a page shorter than
-    /// `per_page`. An empty page does not end it when more pages are announced.
-    /// A server that cannot be trusted to end the listing stops the stream with
-    /// [`Error::Paging`]: a `current_page` other than the one asked for (the same
-    /// page again); `total_pages` above 100,000 or growing by more than 10 between two
-    /// pages; more items than `total` plus one page; a page without `current_page`
-    /// holding exactly the previous page's groups.
+    /// The listing as a paginator, whose streams send this request page after page
+    /// from [`page`](ListGroups::page) (default 1), with every parameter (`q`,
+    /// `sort_by`, `with`, `per_page`) on every page. Without
+    /// [`page_size`](ListGroups::page_size), pages of [`DEFAULT_STREAM_PAGE_SIZE`] (100,
+    /// the API's maximum) are requested, for the fewest round trips.
     ///
     /// ```no_run
     /// # async fn demo(client: tallyfy_groups::Client) -> Result<(), tallyfy_groups::Error> {
     /// use futures::TryStreamExt;
     ///
-    /// let groups: Vec<_> = client.groups().list().q("sales").items().try_collect().await?;
+    /// let groups: Vec<_> = client
+    ///     .groups()
+    ///     .list()
+    ///     .q("sales")
+    ///     .into_paginator()
+    ///     .concurrency(4)
+    ///     .items()
+    ///     .try_collect()
+    ///     .await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn items(self) -> GroupStream {
-        GroupStream::new(self.pages())
+    pub fn into_paginator(mut self) -> Paginator<ListGroups> {
+        if self.per_page.is_none() {
+            self.per_page = NonZeroU32::new(DEFAULT_STREAM_PAGE_SIZE);
+        }
+        Paginator::new(self)
     }
 
-    /// The listing as a stream of pages, each with its items and pagination metadata;
-    /// everything said of [`items`](ListGroups::items) applies.
-    pub fn pages(mut self) -> PageStream {
-        let invalid = self.check().err();
-        self.query.per_page.get_or_insert(DEFAULT_STREAM_PAGE_SIZE);
-        PageStream::new(
-            self.client,
-            self.org_id,
-            self.query,
-            self.page,
-            self.stream,
-            invalid,
-        )
+    /// Every group of the listing, as a stream: `into_paginator().items()`.
+    pub fn items(self) -> GroupStream {
+        self.into_paginator().items()
+    }
+
+    /// Every page of the listing, as a stream: `into_paginator().pages()`.
+    pub fn pages(self) -> PageStream {
+        self.into_paginator().pages()
     }
 }
 
-/// Fetches page `page` of the listing described by `query`.
-pub(crate) async fn fetch_page(
-    client: &Client,
-    org_id: &Arc<str>,
-    query: &ListQuery,
-    page: u32,
-) -> Result<Page<Group>, Error> {
-    validate::id("org_id", org_id)?;
-    let mut request = client.raw().list_groups().org_id(&**org_id).page(page);
-    if let Some(q) = &query.q {
-        request = request.q(q.as_str());
+impl PageRequest for ListGroups {
+    type Item = Group;
+
+    fn page_number(&self) -> u32 {
+        self.page.get()
     }
-    if let Some(sort_by) = query.sort_by {
-        request = request.sort_by(sort_by);
+
+    fn page_size(&self) -> Option<u32> {
+        self.per_page.map(NonZeroU32::get)
     }
-    if let Some(with) = &query.with {
-        request = request.with(with.as_str());
+
+    fn for_page(&self, n: u32) -> Self {
+        self.clone().page(n)
     }
-    if let Some(per_page) = query.per_page {
-        request = request.per_page(per_page);
+
+    fn with_page_size(&self, size: u32) -> Self {
+        self.clone().page_size(size)
     }
-    let list = send(request.send()).await?;
-    Ok(Page::new(
-        list.data,
-        list.meta.and_then(|m| m.pagination),
-        page,
-        client.clone(),
-        org_id.clone(),
-        query.clone(),
-    ))
+
+    fn fetch(self) -> impl Future<Output = Result<Page<Group>, Error>> + Send + 'static {
+        self.send()
+    }
+
+    fn item_id(item: &Group) -> &str {
+        &item.id
+    }
 }

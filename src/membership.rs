@@ -63,7 +63,7 @@ impl Groups {
         group_id: &str,
         change: impl FnOnce(&mut Membership),
     ) -> Result<Group, Error> {
-        validate::id("group_id", group_id)?;
+        validate::group_id(group_id)?;
         let current = self.get(group_id).send().await?;
         let before = Membership {
             members: current.member_ids()?,

@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::Timestamp;
 
-pub use crate::generated::types::{
-    ErrorBody, ErrorDetail, ErrorFlag, FieldErrors, Group, MemberId, PageLinks, Pagination,
-    PaginationLinks, SortBy,
-};
+use crate::generated::types::PaginationLinks;
+pub use crate::generated::types::{ErrorBody, Group, MemberId, Pagination, SortBy};
 
 impl Group {
     /// The time of the last change, whichever name the API used (`last_updated` or `updated_at`).

@@ -1,22 +1,24 @@
 //! Turns the outcome of one generated call into the crate's `Result`: accepts the
-//! success codes the live API may send beyond the spec's one, and maps every failure
-//! to [`Error`] with the status, headers and body snippet the hooks observed.
+//! success codes the live API may send beyond the spec's, and maps every failure to
+//! [`Error`] from what progenitor's own error variants carry — plus, for a body the
+//! guard refused, the [`BodyFailure`] found through the reqwest error's `source()`.
 
 use std::future::Future;
 
 use bytes::Bytes;
 use progenitor_client::ResponseValue;
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
 
+use crate::body::BodyFailure;
 use crate::error::{ApiError, Error, snippet};
+use crate::generated::spec::Operation;
 use crate::generated::types::{ErrorBody, GroupList, GroupResponse};
-use crate::hooks::{self, Exchange};
 
 type RawResult<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
 
 /// A success body, and how to read it when it comes with a status the spec does not
-/// list (update as 200 or 201, delete as 204 or 200 with a body).
+/// list (delete as 200 with a body).
 pub(crate) trait SuccessBody: Sized {
     fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error>;
 }
@@ -27,98 +29,126 @@ impl SuccessBody for () {
     }
 }
 
-impl SuccessBody for GroupResponse {
-    fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(body)
-    }
+macro_rules! json_success_body {
+    ($($ty:ty),*) => {$(
+        impl SuccessBody for $ty {
+            fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error> {
+                serde_json::from_slice(body)
+            }
+        }
+    )*};
 }
+json_success_body!(GroupResponse, GroupList);
 
-impl SuccessBody for GroupList {
-    fn from_undeclared(body: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(body)
-    }
-}
-
-/// Runs one generated call under observation and maps its outcome.
+/// Runs one generated call of `operation` and maps its outcome.
 ///
 /// The generated future (3.8 KB for a get) is boxed before anything else holds it:
-/// every async layer around it — this one, `observed`, the task-local scope — would
-/// otherwise keep its own copy, making a get's future 15.5 KB instead of 2 KB and
-/// moving it with a dozen multi-KiB copies per request (see BENCHMARKS.md). One
-/// allocation is cheaper.
-pub(crate) fn send<T, F>(call: F) -> impl Future<Output = Result<T, Error>>
+/// every async layer around it would otherwise keep its own copy and move it with
+/// multi-KiB copies per request (see BENCHMARKS.md). One allocation is cheaper.
+pub(crate) fn send<T, F>(
+    operation: &'static Operation,
+    call: F,
+) -> impl Future<Output = Result<T, Error>>
 where
     T: SuccessBody,
     F: Future<Output = RawResult<T>>,
 {
     let call = Box::pin(call);
     async move {
-        let (result, exchange) = hooks::observed(call).await;
-        match result {
+        match call.await {
             Ok(value) => Ok(value.into_inner()),
-            Err(error) => map_error(error, exchange).await,
+            Err(error) => map_error(error, operation).await,
         }
     }
 }
 
 async fn map_error<T: SuccessBody>(
     error: progenitor_client::Error<ErrorBody>,
-    exchange: Exchange,
+    operation: &'static Operation,
 ) -> Result<T, Error> {
     use progenitor_client::Error as Raw;
-    if exchange.body_too_large
-        && let Some(status) = exchange.status
-    {
-        return Err(Error::BodyTooLarge {
-            status,
-            limit: exchange.limit,
-        });
-    }
+    let method = Method::from_bytes(operation.method.as_bytes()).unwrap_or_default();
     Err(match error {
         Raw::ErrorResponse(value) => {
             let (status, headers) = (value.status(), value.headers().clone());
-            ApiError::new(status, &headers, Some(value.into_inner())).into()
+            ApiError::new(method, status, &headers, Some(value.into_inner())).into()
         }
         Raw::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| Error::transport(Some(status), e))?;
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => return Err(from_reqwest(method, e)),
+            };
             if status.is_success() {
-                return T::from_undeclared(&body).map_err(|e| decode_error(status, &e, &body));
+                return T::from_undeclared(&body)
+                    .map_err(|e| decode_error(Some(status), &e, &body));
             }
-            api_error_from_bytes(status, &headers, &body)
+            api_error_from_bytes(method, status, &headers, &body)
         }
-        Raw::InvalidResponsePayload(body, e) => match exchange.status {
-            Some(status) if !status.is_success() => {
-                let headers = exchange.headers.map(|h| *h).unwrap_or_default();
-                api_error_from_bytes(status, &headers, &body)
-            }
-            status => decode_error(status.unwrap_or(StatusCode::OK), &e, &body),
+        Raw::InvalidResponsePayload(body, e) => {
+            decode_error(declared_success(operation), &e, &body)
+        }
+        Raw::ResponseBodyError(e) => match BodyFailure::find(&e) {
+            Some(_) => from_reqwest(method, e),
+            // An unguarded body is a success with a declared length that broke off.
+            None => Error::transport(method, declared_success(operation), e),
         },
-        Raw::CommunicationError(e) | Raw::ResponseBodyError(e) | Raw::InvalidUpgrade(e) => {
-            Error::transport(exchange.status, e)
-        }
+        Raw::CommunicationError(e) | Raw::InvalidUpgrade(e) => from_reqwest(method, e),
         Raw::InvalidRequest(reason) => Error::invalid("request", reason),
         Raw::Custom(reason) => Error::Config(reason),
     })
 }
 
+/// The status of a success the generated code read itself. The guard hands it only
+/// successes of a declared status (it reads every error body), so the status is the
+/// operation's declared success, known when there is just one.
+fn declared_success(operation: &Operation) -> Option<StatusCode> {
+    match operation.success {
+        [only] => StatusCode::from_u16(*only).ok(),
+        _ => None,
+    }
+}
+
+/// A reqwest error, or the body guard's failure behind one.
+fn from_reqwest(method: Method, error: reqwest::Error) -> Error {
+    match BodyFailure::find(&error) {
+        Some(BodyFailure::TooLarge { status, limit }) => Error::BodyTooLarge {
+            status: *status,
+            limit: *limit,
+        },
+        Some(BodyFailure::NotAnErrorDocument {
+            status,
+            headers,
+            body,
+        }) => api_error_from_bytes(method, *status, headers, body),
+        Some(BodyFailure::Read { status, .. }) => Error::transport(method, Some(*status), error),
+        None => Error::transport(method, error.status(), error),
+    }
+}
+
 /// An error status whose body may or may not be one of the JSON error shapes.
-pub(crate) fn api_error_from_bytes(status: StatusCode, headers: &HeaderMap, body: &Bytes) -> Error {
+pub(crate) fn api_error_from_bytes(
+    method: Method,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Error {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(parsed) => ApiError::new(status, headers, Some(parsed)).into(),
+        Ok(parsed) => ApiError::new(method, status, headers, Some(parsed)).into(),
         Err(_) => {
-            let mut error = ApiError::new(status, headers, None);
+            let mut error = ApiError::new(method, status, headers, None);
             error.snippet = Some(snippet(body));
             error.into()
         }
     }
 }
 
-pub(crate) fn decode_error(status: StatusCode, error: &serde_json::Error, body: &[u8]) -> Error {
+pub(crate) fn decode_error(
+    status: Option<StatusCode>,
+    error: &serde_json::Error,
+    body: &[u8],
+) -> Error {
     Error::Decode {
         status,
         detail: error.to_string(),

@@ -1,5 +1,7 @@
 //! Retry policy: which failures are retried, how long to wait, and `Retry-After` parsing.
-//! Owns the decisions only; the loop that applies them lives in `hooks`.
+//! Owns the decisions only (the one list of what is retried, which
+//! [`Error::is_retryable`](crate::Error::is_retryable) also answers from); the loop
+//! that applies them lives in `transport`.
 
 use std::time::{Duration, SystemTime};
 
@@ -104,22 +106,6 @@ impl RetryPolicy {
         builder.build()
     }
 
-    /// Whether a response with this status to this method is worth another attempt.
-    pub(crate) fn retries_status(&self, method: &Method, status: StatusCode) -> bool {
-        match status {
-            StatusCode::TOO_MANY_REQUESTS => true,
-            StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT => is_idempotent(method),
-            _ => false,
-        }
-    }
-
-    /// Whether a failure before any response is worth another attempt.
-    pub(crate) fn retries_transport(&self, method: &Method, error: &reqwest::Error) -> bool {
-        error.is_connect() && is_idempotent(method)
-    }
-
     /// The wait before the next attempt: the server's `Retry-After` (capped), else `backoff`.
     pub(crate) fn delay(&self, headers: Option<&HeaderMap>, backoff: Duration) -> Duration {
         match headers.and_then(retry_after) {
@@ -129,21 +115,29 @@ impl RetryPolicy {
     }
 }
 
+/// Whether a response with this status to this method is retried: 429 for every
+/// method (the request was not processed), 502/503/504 only where sending the request
+/// twice does no harm.
+pub(crate) fn retries_status(method: &Method, status: StatusCode) -> bool {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => true,
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            is_idempotent(method)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a failure before any response is retried: a connection that could not be
+/// made, for a method that may be sent twice. Timeouts are not retried.
+pub(crate) fn retries_transport(method: &Method, error: &reqwest::Error) -> bool {
+    error.is_connect() && is_idempotent(method)
+}
+
 fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE
-    )
-}
-
-/// Statuses that a later attempt may turn into success.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT
     )
 }
 
@@ -216,10 +210,15 @@ mod tests {
     // Proves POST is only retried on 429, never on gateway errors.
     #[test]
     fn post_is_retried_only_on_429() {
-        let policy = RetryPolicy::default();
-        assert!(policy.retries_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
-        assert!(!policy.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
-        assert!(policy.retries_status(&Method::PUT, StatusCode::BAD_GATEWAY));
-        assert!(!policy.retries_status(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(retries_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+        assert!(!retries_status(
+            &Method::POST,
+            StatusCode::SERVICE_UNAVAILABLE
+        ));
+        assert!(retries_status(&Method::PUT, StatusCode::BAD_GATEWAY));
+        assert!(!retries_status(
+            &Method::GET,
+            StatusCode::INTERNAL_SERVER_ERROR
+        ));
     }
 }

@@ -7,7 +7,7 @@
 //! Dynamic mode (`prism mock -d`): random responses with unknown fields still decode.
 
 use futures::TryStreamExt;
-use tallyfy_groups::{CapturedResponse, Client, Error, RetryPolicy, SortBy, capture_responses};
+use tallyfy_groups::{Capture, CapturedResponse, Client, Error, RetryPolicy, SortBy};
 
 const ORG: &str = "3b0a9d1c2e4f5a6b7c8d9e0f1a2b3c4d";
 
@@ -15,16 +15,19 @@ fn prism_url() -> String {
     std::env::var("PRISM_URL").expect("PRISM_URL is set by scripts/contract/run.sh rust")
 }
 
-fn client(prefer: Option<&str>) -> Client {
+/// A client for Prism, and the record of every response it receives.
+fn client(prefer: Option<&str>) -> (Client, Capture) {
+    let capture = Capture::new();
     let mut builder = Client::builder()
         .token("contract-token")
         .org_id(ORG)
         .base_url(prism_url())
-        .retry_policy(RetryPolicy::none());
+        .retry_policy(RetryPolicy::none())
+        .capture(capture.clone());
     if let Some(prefer) = prefer {
         builder = builder.header("Prefer", prefer);
     }
-    builder.build().expect("client builds")
+    (builder.build().expect("client builds"), capture)
 }
 
 fn assert_no_violations(responses: &[CapturedResponse]) {
@@ -49,7 +52,8 @@ async fn every_operation(client: &Client) -> Result<usize, Error> {
         .per_page(25)
         .page(1)
         .sort_by(SortBy::Name)
-        .with("assets,users")
+        .with_assets()
+        .with_users()
         .send()
         .await?;
     let id = page
@@ -92,7 +96,8 @@ async fn every_operation(client: &Client) -> Result<usize, Error> {
     let items: Vec<_> = groups
         .list()
         .q("sales")
-        .with("guests")
+        .with_guests()
+        .into_paginator()
         .max_items(500)
         .concurrency(2)
         .items()
@@ -106,7 +111,9 @@ async fn every_operation(client: &Client) -> Result<usize, Error> {
 #[tokio::test]
 #[ignore = "needs Prism: scripts/contract/run.sh rust"]
 async fn static_requests_are_valid() {
-    let (result, responses) = capture_responses(every_operation(&client(None))).await;
+    let (api, capture) = client(None);
+    let result = every_operation(&api).await;
+    let responses = capture.take();
     assert_no_violations(&responses);
     let listed = result.expect("every operation succeeds against the spec's examples");
     assert!(listed >= 1);
@@ -119,10 +126,13 @@ async fn static_requests_are_valid() {
 async fn static_prefer_codes_map_to_error_kinds() {
     for code in [401u16, 403, 404, 422, 429] {
         let prefer = format!("code={code}");
-        let api = client(Some(&prefer));
-        let (result, responses) =
-            capture_responses(api.groups().get("53a4560dc877f9b4f709f97630efbb5a").send()).await;
-        assert_no_violations(&responses);
+        let (api, capture) = client(Some(&prefer));
+        let result = api
+            .groups()
+            .get("53a4560dc877f9b4f709f97630efbb5a")
+            .send()
+            .await;
+        assert_no_violations(&capture.take());
         let err = result.expect_err("an error status");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(code), "{err}");
         let details = err
@@ -147,10 +157,10 @@ async fn static_prefer_codes_map_to_error_kinds() {
 #[tokio::test]
 #[ignore = "needs Prism in dynamic mode: scripts/contract/run.sh rust"]
 async fn dynamic_random_responses_decode() {
-    let api = client(None);
+    let (api, capture) = client(None);
     let groups = api.groups();
     for round in 0..5 {
-        let (result, responses) = capture_responses(async {
+        let result = async {
             let page = groups.list().per_page(10).send().await?;
             let id = page
                 .items()
@@ -169,16 +179,21 @@ async fn dynamic_random_responses_decode() {
                 .await?;
             groups.delete(&id).send().await?;
             Ok::<_, Error>(())
-        })
+        }
         .await;
-        assert_no_violations(&responses);
+        assert_no_violations(&capture.take());
         if let Err(err) = result {
             panic!("round {round}: a random response did not decode: {err}");
         }
     }
-    let (listing, responses) =
-        capture_responses(groups.list().max_items(300).items().try_collect::<Vec<_>>()).await;
-    assert_no_violations(&responses);
+    let listing = groups
+        .list()
+        .into_paginator()
+        .max_items(300)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_no_violations(&capture.take());
     match listing {
         Ok(_) | Err(Error::Paging(_)) => {}
         Err(other) => panic!("a random listing failed with something other than a guard: {other}"),

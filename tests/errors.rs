@@ -140,8 +140,8 @@ async fn error_string_shape() {
 }
 
 // Proves an HTML gateway page on 502 is an API error with the status, a snippet and
-// the response's request id (kept by the hooks: the generated code has dropped the
-// headers by the time the body fails to decode).
+// the response's request id (carried by the body guard's failure: the generated code
+// would otherwise have dropped the headers by the time the body fails to decode).
 #[tokio::test]
 async fn html_gateway_page_keeps_status_and_snippet() {
     let server = MockServer::start_async().await;
@@ -172,4 +172,41 @@ async fn undeclared_error_status_maps_to_api_error() {
         err.api().unwrap().message.as_deref(),
         Some("Gateway timeout")
     );
+}
+
+// Proves is_retryable() gives the retry policy's answer, method included: a 503 to a
+// POST is not retried (it may have reached the server) and is not reported as
+// retryable, while a 429 to the same POST is both.
+#[tokio::test]
+async fn is_retryable_agrees_with_the_policy_for_post() {
+    let server = MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.method(POST).path(groups_path()).body_includes("Busy");
+            then.status(503)
+                .json_body(json!({"error": true, "message": "Service unavailable"}));
+        })
+        .await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(groups_path())
+                .body_includes("Limited");
+            then.status(429)
+                .json_body(json!({"code": "RATE_LIMIT_EXCEEDED"}));
+        })
+        .await;
+    let api = client_with(&server, RetryPolicy::immediate().with_max_retries(2));
+    let err = api.groups().create("Busy", "d").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert!(!err.is_retryable());
+    unavailable.assert_calls_async(1).await;
+    let err = api
+        .groups()
+        .create("Limited", "d")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable());
+    limited.assert_calls_async(3).await;
 }

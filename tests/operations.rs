@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use httpmock::prelude::*;
 use serde_json::json;
-use tallyfy_groups::{MemberId, SortBy};
+use tallyfy_groups::{Client, MemberId, SortBy};
 
 // Proves list sends GET to the org's groups path with every default header and every
 // query parameter, and decodes items plus pagination.
@@ -43,7 +43,8 @@ async fn list_sends_headers_and_query_and_decodes_a_page() {
         .page_size(25)
         .page(2)
         .sort_by(SortBy::UpdatedAt)
-        .with("assets,users")
+        .with_users()
+        .with_assets()
         .send()
         .await
         .expect("list succeeds");
@@ -305,10 +306,11 @@ async fn raw_client_is_an_escape_hatch_with_the_same_headers() {
     assert_eq!(raw.into_inner().data.name, "Sales Team");
 }
 
-// Proves capture_responses hands back the raw body and status of every response a
-// typed call received (a partial update makes two: the GET and the PUT).
+// Proves a Capture given to the builder hands back the raw body and status of every
+// response a typed call received (a partial update makes two: the GET and the PUT),
+// and that a client without one records nothing.
 #[tokio::test]
-async fn capture_responses_returns_raw_bodies() {
+async fn capture_returns_raw_bodies() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -324,11 +326,23 @@ async fn capture_responses_returns_raw_bodies() {
                 .json_body(json!({ "data": reference_group() }));
         })
         .await;
-    let api = client(&server);
-    let (result, raw) =
-        tallyfy_groups::capture_responses(api.groups().update(GROUP_ID).name("New").send()).await;
-    result.unwrap();
+    let capture = tallyfy_groups::Capture::new();
+    let api = Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(server.base_url())
+        .capture(capture.clone())
+        .build()
+        .unwrap();
+    api.groups()
+        .update(GROUP_ID)
+        .name("New")
+        .send()
+        .await
+        .unwrap();
+    let raw = capture.take();
     assert_eq!(raw.len(), 2);
+    assert!(capture.is_empty(), "take() empties the record");
     assert_eq!(
         (raw[0].operation, raw[0].status.as_u16()),
         ("get_group", 200)

@@ -118,6 +118,7 @@ async fn streaming_all_groups_sequential_and_concurrent() {
         .list()
         .sort_by(SortBy::Name)
         .per_page(30)
+        .into_paginator()
         .concurrency(4)
         .items()
         .map_ok(|g| g.name)

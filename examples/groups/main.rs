@@ -146,17 +146,30 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
         request = request.per_page(per_page);
     }
     if let Some(with) = args.with {
-        request = request.with(with);
+        for include in with.split(',').map(str::trim) {
+            request = match include {
+                "assets" => request.with_assets(),
+                "users" => request.with_users(),
+                "guests" => request.with_guests(),
+                other => {
+                    return Err(Error::InvalidArgument {
+                        name: "with",
+                        reason: format!("{other:?} is not one of assets, users, guests"),
+                    });
+                }
+            };
+        }
     }
     if !args.all && args.max_items.is_none() {
         let page = request.send().await?;
         output::page(&page, json);
         return Ok(());
     }
+    let mut paginator = request.into_paginator().concurrency(args.concurrency);
     if let Some(n) = args.max_items {
-        request = request.max_items(n);
+        paginator = paginator.max_items(n);
     }
-    let mut pages = request.concurrency(args.concurrency).pages();
+    let mut pages = paginator.pages();
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(

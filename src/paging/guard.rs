@@ -4,9 +4,8 @@
 //! making it loop or hang.
 
 use crate::error::Error;
-use crate::model::Group;
 
-use super::Page;
+use super::{Page, PageRequest};
 
 /// The most pages a stream fetches, and the largest `total_pages` it accepts:
 /// 10 million groups at the API's largest page size.
@@ -43,18 +42,18 @@ impl Guard {
     }
 
     /// A guard for a listing that continues after `page`.
-    pub(crate) fn after(page: &Page<Group>) -> Self {
+    pub(crate) fn after<R: PageRequest>(page: &Page<R::Item>) -> Self {
         let pages_before = u64::from(page.current_page().saturating_sub(1));
         Guard {
             items_before: pages_before * u64::from(page.per_page()),
             items_seen: page.items().len() as u64,
             total_pages: page.total_pages(),
-            previous_ids: ids(page),
+            previous_ids: ids::<R>(page),
         }
     }
 
     /// Checks the next page in order; `Err` ends the stream.
-    pub(crate) fn check(&mut self, page: &Page<Group>) -> Result<(), Error> {
+    pub(crate) fn check<R: PageRequest>(&mut self, page: &Page<R::Item>) -> Result<(), Error> {
         check_page_number(page)?;
         let number = u64::from(page.requested_page());
 
@@ -94,7 +93,7 @@ impl Guard {
 
         // Without `current_page` the page number cannot be checked; a page identical to
         // the previous one means the server ignored `page` and would repeat it forever.
-        let ids = ids(page);
+        let ids = ids::<R>(page);
         if page.reported_page().is_none() && !ids.is_empty() && ids == self.previous_ids {
             return Err(paging(format!(
                 "page {number} holds exactly the items of page {}; the server seems to \
@@ -109,7 +108,7 @@ impl Guard {
 
 /// A page whose `current_page` is not the one asked for (the same page again, or
 /// another one) cannot be trusted to end the listing.
-pub(crate) fn check_page_number(page: &Page<Group>) -> Result<(), Error> {
+pub(crate) fn check_page_number<T>(page: &Page<T>) -> Result<(), Error> {
     let requested = page.requested_page();
     match page.reported_page() {
         Some(reported) if reported == requested.wrapping_sub(1) => Err(paging(format!(
@@ -122,8 +121,11 @@ pub(crate) fn check_page_number(page: &Page<Group>) -> Result<(), Error> {
     }
 }
 
-fn ids(page: &Page<Group>) -> Vec<String> {
-    page.items().iter().map(|g| g.id.clone()).collect()
+fn ids<R: PageRequest>(page: &Page<R::Item>) -> Vec<String> {
+    page.items()
+        .iter()
+        .map(|item| R::item_id(item).to_owned())
+        .collect()
 }
 
 fn paging(message: String) -> Error {

@@ -1,219 +1,154 @@
-//! Paging: `Page<T>` (one page of a listing with its pagination metadata, usable like
-//! a `Vec`), the rule for whether another page follows, and — in the submodules — the
-//! streams over many pages (`stream` for pages, `items` for groups) and the checks
-//! that stop a misbehaving server from making them loop (`guard`).
+//! Paging over page-numbered listings, the way aws-sdk-rust's paginators do it: a
+//! [`Paginator`] holds the request (anything that is a [`PageRequest`]) and its stream
+//! options, and sends `request.for_page(n)` for each page; [`Page<T>`] is plain data.
+//! Submodules: `page` (the page and whether another follows), `stream` (the state
+//! machine of the page stream), `items` (the item stream), `guard` (the checks that
+//! stop a misbehaving server from making them loop). Knows no endpoint.
 
 mod guard;
 mod items;
+mod page;
 mod stream;
 
-use std::sync::Arc;
+use std::fmt;
+use std::future::Future;
 
-use crate::client::Client;
 use crate::error::Error;
-use crate::list::{ListQuery, fetch_page};
-use crate::model::{Group, Pagination};
 
-pub use items::GroupStream;
-pub use stream::PageStream;
-pub(crate) use stream::StreamOptions;
+pub use items::Items;
+pub use page::Page;
+pub use stream::Pages;
 
-/// The page size streams ask for when none was set with
-/// [`ListGroups::page_size`](crate::ListGroups::page_size): the API's maximum, so a
-/// listing takes as few round trips as possible. A single
-/// [`send`](crate::ListGroups::send) keeps the API's own default (10).
-pub const DEFAULT_STREAM_PAGE_SIZE: u32 = 100;
+/// A request for one page of a listing, which a [`Paginator`] sends page after page.
+/// [`ListGroups`](crate::ListGroups) is one.
+pub trait PageRequest: Clone + fmt::Debug + Send + Sync + Unpin + 'static {
+    /// What the pages hold.
+    type Item: Clone + fmt::Debug + Send + Sync + Unpin + 'static;
 
-/// The page size the API uses when none is sent.
-const API_DEFAULT_PER_PAGE: u32 = 10;
+    /// The page this request asks for (from 1).
+    fn page_number(&self) -> u32;
 
-/// One page of a listing.
+    /// The page size this request sends, if any.
+    fn page_size(&self) -> Option<u32>;
+
+    /// The same request for page `n`.
+    fn for_page(&self, n: u32) -> Self;
+
+    /// The same request with page size `size`.
+    fn with_page_size(&self, size: u32) -> Self;
+
+    /// Sends the request.
+    fn fetch(self) -> impl Future<Output = Result<Page<Self::Item>, Error>> + Send + 'static;
+
+    /// An item's identity, for spotting a server that serves the same page again.
+    fn item_id(item: &Self::Item) -> &str;
+}
+
+/// How a paginator's streams page: the item cap and how many pages they may fetch at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StreamOptions {
+    pub(crate) max_items: Option<usize>,
+    pub(crate) concurrency: usize,
+}
+
+/// A listing to be streamed: the request, and the options of its streams, set here
+/// and only here before a stream exists. Get one from
+/// [`ListGroups::into_paginator`](crate::ListGroups::into_paginator).
 #[derive(Clone, Debug)]
-pub struct Page<T> {
-    items: Vec<T>,
-    pagination: Option<Pagination>,
-    requested_page: u32,
-    client: Client,
-    org_id: Arc<str>,
-    query: ListQuery,
+#[must_use = "a paginator does nothing until its stream is polled"]
+pub struct Paginator<R: PageRequest> {
+    request: R,
+    options: StreamOptions,
+    /// A page already fetched, after which the listing continues.
+    after: Option<Page<R::Item>>,
+    invalid: Option<(&'static str, String)>,
 }
 
-impl<T> Page<T> {
-    pub(crate) fn new(
-        items: Vec<T>,
-        pagination: Option<Pagination>,
-        requested_page: u32,
-        client: Client,
-        org_id: Arc<str>,
-        query: ListQuery,
-    ) -> Self {
-        Page {
-            items,
-            pagination,
-            requested_page,
-            client,
-            org_id,
-            query,
+impl<R: PageRequest> Paginator<R> {
+    pub(crate) fn new(request: R) -> Self {
+        Paginator {
+            request,
+            options: StreamOptions {
+                max_items: None,
+                concurrency: 1,
+            },
+            after: None,
+            invalid: None,
         }
     }
 
-    /// The items of this page.
-    pub fn items(&self) -> &[T] {
-        &self.items
+    /// Stops after `n` items. No page beyond the cap is requested: once the items
+    /// received reach `n` (possibly in the middle of a page, which is then cut short),
+    /// no further page is fetched. `max_items(0)` yields nothing and sends nothing.
+    pub fn max_items(mut self, n: usize) -> Self {
+        self.options.max_items = Some(n);
+        self
     }
 
-    /// The items, taken out of the page.
-    pub fn into_items(self) -> Vec<T> {
-        self.items
-    }
-
-    /// `meta.pagination` as the API sent it, if it did.
-    pub fn pagination(&self) -> Option<&Pagination> {
-        self.pagination.as_ref()
-    }
-
-    /// The page number: the API's `current_page`, else the one requested.
-    pub fn current_page(&self) -> u32 {
-        self.reported_page().unwrap_or(self.requested_page)
-    }
-
-    /// The number of pages, where the API says.
-    pub fn total_pages(&self) -> Option<u64> {
-        self.pagination
-            .as_ref()
-            .and_then(|p| p.total_pages)
-            .and_then(|n| u64::try_from(n).ok())
-    }
-
-    /// The number of items in all pages, where the API says.
-    pub fn total(&self) -> Option<u64> {
-        self.pagination
-            .as_ref()
-            .and_then(|p| p.total)
-            .and_then(|n| u64::try_from(n).ok())
-    }
-
-    /// The query this page was fetched with.
-    pub fn query(&self) -> &ListQuery {
-        &self.query
-    }
-
-    /// Whether another page follows. In order of preference:
-    /// - `current_page < total_pages`, when the API sends `total_pages`;
-    /// - else a `next` link, when the API sends `links` (an object with a null or
-    ///   missing `next`, or `[]`, means this is the last page);
-    /// - else `current_page × per_page < total`, when the API sends `total`;
-    /// - else a full page (one holding `per_page` items) — a shorter one is the last.
+    /// How many pages may be fetched at once (default 1: one after the other, each
+    /// requested only when the previous one's items are used up).
     ///
-    /// An empty page is not the last one if `total_pages` or a `next` link says more follow.
-    pub fn has_next(&self) -> bool {
-        let pagination = self.pagination.as_ref();
-        if let Some(total_pages) = self.total_pages() {
-            return u64::from(self.current_page()) < total_pages;
-        }
-        if pagination.is_some_and(|p| p.links.is_some()) {
-            return pagination.and_then(Pagination::next_link).is_some();
-        }
-        if let Some(total) = self.total() {
-            return u64::from(self.current_page()) * u64::from(self.per_page()) < total;
-        }
-        !self.items.is_empty() && self.items.len() >= self.per_page() as usize
-    }
-
-    /// The page size in effect: the API's `per_page`, else the one sent, else the API default.
-    pub(crate) fn per_page(&self) -> u32 {
-        self.pagination
-            .as_ref()
-            .and_then(|p| p.per_page)
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n > 0)
-            .or(self.query.per_page)
-            .unwrap_or(API_DEFAULT_PER_PAGE)
-    }
-
-    /// The API's `current_page`, when it sent one.
-    pub(crate) fn reported_page(&self) -> Option<u32> {
-        self.pagination
-            .as_ref()
-            .and_then(|p| p.current_page)
-            .and_then(|n| u32::try_from(n).ok())
-    }
-
-    /// The page number that was asked for.
-    pub(crate) fn requested_page(&self) -> u32 {
-        self.requested_page
-    }
-
-    /// The page number that follows this one.
-    pub(crate) fn next_page_number(&self) -> u32 {
-        self.current_page().saturating_add(1)
-    }
-
-    /// Keeps only the first `len` items (the item cap of a stream).
-    pub(crate) fn truncate(&mut self, len: usize) {
-        self.items.truncate(len);
-    }
-}
-
-impl Page<Group> {
-    /// Fetches the page after this one with the same query, or `None` after the last.
+    /// With `n > 1`, once the first page reports `total_pages`, the following pages are
+    /// requested up to `n` at a time while earlier ones are handed out; items still come
+    /// strictly in page order, each page once, and at most `n` pages are held beyond
+    /// the one being consumed. Requests progress while the stream is polled. When the
+    /// API does not send `total_pages`, the stream falls back to one page at a time
+    /// (only the page just received can tell whether another follows). An error on any
+    /// page is yielded in its place in the order and ends the stream; pages requested
+    /// after it are dropped. `0` makes the stream yield [`Error::InvalidArgument`].
     ///
-    /// Fails with [`Error::Paging`] if the server answers with a page number other
-    /// than the one asked for (it would otherwise hand back the same page forever).
-    pub async fn next_page(&self) -> Result<Option<Page<Group>>, Error> {
-        if !self.has_next() {
-            return Ok(None);
-        }
-        let page = fetch_page(
-            &self.client,
-            &self.org_id,
-            &self.query,
-            self.next_page_number(),
-        )
-        .await?;
-        guard::check_page_number(&page)?;
-        Ok(Some(page))
-    }
-
-    /// The items of the pages after this one, as a stream: the listing continued with
-    /// the same query (page size included, so page numbers keep their meaning).
-    /// Empty, without a request, if this is the last page. This page's own items are
-    /// not repeated; take them with [`Page::items`] first if you need them.
+    /// # Consistency
     ///
-    /// Sequential and uncapped unless [`GroupStream::concurrency`] or
-    /// [`GroupStream::max_items`] say otherwise. Nothing is sent until it is polled.
-    pub fn into_stream(self) -> GroupStream {
-        GroupStream::new(self.into_page_stream())
+    /// The API pages by page number, so a listing is not a snapshot: a group created
+    /// or deleted while the listing runs shifts the groups behind it by one place, and
+    /// a group can then cross a page boundary between two requests — and be returned
+    /// twice (insertions before it) or not at all (deletions before it). This holds at
+    /// any concurrency, but fetching pages at once spreads the requests for the later
+    /// pages over the time the earlier ones are in flight, so concurrency widens the
+    /// window. Where it matters, deduplicate by `id`, list with
+    /// `sort_by(SortBy::CreatedAt)` (new groups go last), or list again.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        if n == 0 {
+            self.invalid
+                .get_or_insert(("concurrency", "must be at least 1".into()));
+        }
+        self.options.concurrency = n.max(1);
+        self
     }
 
-    /// The pages after this one, as a stream; see [`Page::into_stream`].
-    pub fn into_page_stream(self) -> PageStream {
-        PageStream::after(self)
+    /// Continues the listing after `page`, a page of this same request already
+    /// fetched (with [`send`](crate::ListGroups::send), or the last one a stream
+    /// yielded): the streams start at the page that follows it, with its page size
+    /// (so page numbers keep their meaning), without repeating its items, and end at
+    /// once, sending nothing, if it was the last page.
+    pub fn after(mut self, page: &Page<R::Item>) -> Self {
+        self.request = self.request.with_page_size(page.per_page());
+        self.after = Some(page.clone());
+        self
     }
 
-    pub(crate) fn client(&self) -> &Client {
-        &self.client
+    /// The listing as a stream of pages, each with its items and pagination.
+    ///
+    /// Lazy (nothing is sent before the first poll), `Send + Unpin + 'static`, ends
+    /// after the first error it yields. With an item cap, the last page is cut to the cap.
+    /// The listing ends when `current_page >= total_pages`; without `total_pages`, at a
+    /// page without a `next` link; without either, at a page shorter than `per_page`.
+    /// An empty page does not end it when more pages are announced. A server that
+    /// cannot be trusted to end the listing stops the stream with [`Error::Paging`]:
+    /// a `current_page` other than the one asked for (the same page again);
+    /// `total_pages` above 100,000 or growing by more than 10 between two pages; more
+    /// items than `total` plus one page; a page without `current_page` holding exactly
+    /// the previous page's items.
+    pub fn pages(self) -> Pages<R> {
+        let invalid = self
+            .invalid
+            .map(|(name, reason)| Error::invalid(name, reason));
+        Pages::new(self.request, self.options, self.after, invalid)
     }
 
-    pub(crate) fn org_id(&self) -> &Arc<str> {
-        &self.org_id
-    }
-}
-
-impl<T> IntoIterator for Page<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
-    }
-}
-
-impl<'a, T> IntoIterator for &'a Page<T> {
-    type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.iter()
+    /// The listing as a stream of items, in page order; everything said of
+    /// [`pages`](Paginator::pages) applies.
+    pub fn items(self) -> Items<R> {
+        Items::new(self.pages())
     }
 }

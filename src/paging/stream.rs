@@ -1,42 +1,21 @@
-//! `PageStream`: a listing as a lazy stream of pages, and the state machine behind it
-//! (and behind `GroupStream`). Owns the order of requests (sequential, or up to
-//! `concurrency` pages at once once `total_pages` is known), the item cap, and the end
-//! of the listing; each page passes the `guard` checks, in page order, before it is
-//! yielded.
+//! `Pages`: a listing as a lazy stream of pages, and the state machine behind it (and
+//! behind `Items`). Owns the order of requests (sequential, or up to `concurrency`
+//! pages at once once `total_pages` is known), the item cap, and the end of the
+//! listing; each page passes the `guard` checks, in page order, before it is yielded.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::stream::{FusedStream, FuturesOrdered, Stream, StreamExt};
 
-use super::Page;
 use super::guard::Guard;
-use crate::client::Client;
+use super::{Page, PageRequest, StreamOptions};
 use crate::error::Error;
-use crate::list::{ListQuery, fetch_page};
-use crate::model::Group;
 
-/// How a stream pages: the item cap and how many pages it may fetch at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct StreamOptions {
-    pub(crate) max_items: Option<usize>,
-    pub(crate) concurrency: usize,
-}
-
-impl Default for StreamOptions {
-    fn default() -> Self {
-        StreamOptions {
-            max_items: None,
-            concurrency: 1,
-        }
-    }
-}
-
-type Fetch = BoxFuture<'static, Result<Page<Group>, Error>>;
+type Fetch<T> = BoxFuture<'static, Result<Page<T>, Error>>;
 
 /// What the stream knows from the last page it received (in page order).
 #[derive(Clone, Copy, Debug)]
@@ -46,19 +25,17 @@ struct Last {
 }
 
 /// The state machine behind both streams.
-struct Engine {
-    client: Client,
-    org_id: Arc<str>,
-    query: ListQuery,
+struct Engine<R: PageRequest> {
+    request: R,
     options: StreamOptions,
     /// The page number the next request asks for.
     next_request: u32,
     /// The page size in effect, for estimating how many items requests will bring.
     per_page: u32,
     last: Option<Last>,
-    in_flight: FuturesOrdered<Fetch>,
+    in_flight: FuturesOrdered<Fetch<R::Item>>,
     /// Pages (or the final error) received in order and not yet yielded.
-    ready: VecDeque<Result<Page<Group>, Error>>,
+    ready: VecDeque<Result<Page<R::Item>, Error>>,
     guard: Guard,
     /// Items received in order, after the cap.
     items_taken: usize,
@@ -66,32 +43,40 @@ struct Engine {
     finished: bool,
 }
 
-impl Engine {
-    fn new(client: Client, org_id: Arc<str>, query: ListQuery, first_page: u32) -> Self {
-        Engine {
-            per_page: query.per_page.unwrap_or(super::API_DEFAULT_PER_PAGE),
-            client,
-            org_id,
-            query,
-            options: StreamOptions::default(),
-            next_request: first_page,
+impl<R: PageRequest> Engine<R> {
+    fn new(request: R, options: StreamOptions, after: Option<Page<R::Item>>) -> Self {
+        let first = request.page_number();
+        let per_page = request
+            .page_size()
+            .unwrap_or(crate::generated::spec::PER_PAGE_DEFAULT);
+        let mut engine = Engine {
+            request,
+            options,
+            next_request: first,
+            per_page,
             last: None,
             in_flight: FuturesOrdered::new(),
             ready: VecDeque::new(),
-            guard: Guard::default(),
+            guard: Guard::starting_at(first, per_page),
             items_taken: 0,
             finished: false,
+        };
+        if let Some(page) = after {
+            engine.per_page = page.per_page();
+            engine.guard = Guard::after::<R>(&page);
+            engine.next_request = page.current_page().saturating_add(1);
+            engine.last = Some(Last {
+                total_pages: page.total_pages(),
+                has_next: page.has_next(),
+            });
+            if !page.has_next() {
+                engine.finish();
+            }
         }
-    }
-
-    fn set_options(&mut self, options: StreamOptions) {
-        self.options = options;
-        if options.concurrency == 0 {
-            self.fail(Error::invalid("concurrency", "must be at least 1"));
+        if options.max_items == Some(0) {
+            engine.finish();
         }
-        if options.max_items.is_some_and(|cap| self.items_taken >= cap) {
-            self.finish();
-        }
+        engine
     }
 
     /// Ends the stream after what is already received, with `error` as the last item.
@@ -135,18 +120,16 @@ impl Engine {
     }
 
     fn request(&mut self) {
-        let (client, org_id, query) =
-            (self.client.clone(), self.org_id.clone(), self.query.clone());
         let number = self.next_request;
-        self.in_flight.push_back(Box::pin(async move {
-            fetch_page(&client, &org_id, &query, number).await
-        }));
+        self.in_flight
+            .push_back(Box::pin(self.request.for_page(number).fetch()));
         self.next_request = number.saturating_add(1);
     }
 
     /// Takes the next page, in order: checks it, applies the cap, and decides the end.
-    fn receive(&mut self, result: Result<Page<Group>, Error>) {
-        let mut page = match result.and_then(|page| self.guard.check(&page).map(|()| page)) {
+    fn receive(&mut self, result: Result<Page<R::Item>, Error>) {
+        let checked = result.and_then(|page| self.guard.check::<R>(&page).map(|()| page));
+        let mut page = match checked {
             Ok(page) => page,
             Err(error) => return self.fail(error),
         };
@@ -186,7 +169,7 @@ impl Engine {
         }
     }
 
-    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<Group>, Error>>> {
+    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<R::Item>, Error>>> {
         self.drive(cx);
         if let Some(next) = self.ready.pop_front() {
             if self.options.concurrency > 1 {
@@ -208,95 +191,29 @@ impl Engine {
     }
 }
 
-impl fmt::Debug for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PageStream")
-            .field("org_id", &self.org_id)
-            .field("query", &self.query)
-            .field("options", &self.options)
-            .field("next_request", &self.next_request)
-            .field("in_flight", &self.in_flight.len())
-            .field("ready", &self.ready.len())
-            .field("items_taken", &self.items_taken)
-            .field("finished", &self.finished)
-            .finish()
-    }
-}
-
-/// A listing as a stream of [`Page`]s, from
-/// [`ListGroups::pages`](crate::ListGroups::pages) or [`Page::into_page_stream`].
+/// A listing as a stream of [`Page`]s, from [`Paginator::pages`](super::Paginator::pages).
 ///
 /// Lazy (nothing is sent before the first poll), `Send + Unpin + 'static`, and ends
 /// after the first error it yields. With an item cap, the last page is cut to the cap.
 #[must_use = "a stream does nothing until it is polled"]
-pub struct PageStream {
-    engine: Engine,
+pub struct Pages<R: PageRequest> {
+    engine: Engine<R>,
 }
 
-impl PageStream {
-    /// The listing of `query` from page `first_page`; `invalid` is yielded instead, if set.
+impl<R: PageRequest> Pages<R> {
     pub(crate) fn new(
-        client: Client,
-        org_id: Arc<str>,
-        query: ListQuery,
-        first_page: u32,
+        request: R,
         options: StreamOptions,
+        after: Option<Page<R::Item>>,
         invalid: Option<Error>,
     ) -> Self {
-        let mut engine = Engine::new(client, org_id, query, first_page);
-        engine.guard = Guard::starting_at(first_page, engine.per_page);
-        engine.set_options(options);
+        let mut engine = Engine::new(request, options, after);
         if let Some(error) = invalid {
             engine.fail(error);
         }
-        PageStream { engine }
+        Pages { engine }
     }
 
-    /// The pages after `page`, with its query.
-    pub(crate) fn after(page: Page<Group>) -> Self {
-        let mut engine = Engine::new(
-            page.client().clone(),
-            page.org_id().clone(),
-            page.query().clone(),
-            page.next_page_number(),
-        );
-        engine.per_page = page.per_page();
-        engine.guard = Guard::after(&page);
-        engine.last = Some(Last {
-            total_pages: page.total_pages(),
-            has_next: page.has_next(),
-        });
-        if !page.has_next() {
-            engine.finish();
-        }
-        PageStream { engine }
-    }
-
-    /// Stops after `n` items (the page reaching the cap is cut short); no page beyond
-    /// the cap is requested. Meant to be called before the first poll.
-    pub fn max_items(mut self, n: usize) -> Self {
-        let options = StreamOptions {
-            max_items: Some(n),
-            ..self.engine.options
-        };
-        self.engine.set_options(options);
-        self
-    }
-
-    /// Fetches up to `n` pages at once once `total_pages` is known; see
-    /// [`ListGroups::concurrency`](crate::ListGroups::concurrency). `0` makes the stream
-    /// yield [`Error::InvalidArgument`]. Meant to be called before the first poll.
-    pub fn concurrency(mut self, n: usize) -> Self {
-        let options = StreamOptions {
-            concurrency: n,
-            ..self.engine.options
-        };
-        self.engine.set_options(options);
-        self
-    }
-}
-
-impl PageStream {
     /// Whether pages are fetched ahead of the consumer (`concurrency > 1`).
     pub(crate) fn prefetches(&self) -> bool {
         self.engine.options.concurrency > 1
@@ -308,22 +225,31 @@ impl PageStream {
     }
 }
 
-impl Stream for PageStream {
-    type Item = Result<Page<Group>, Error>;
+impl<R: PageRequest> Stream for Pages<R> {
+    type Item = Result<Page<R::Item>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.engine.poll_page(cx)
     }
 }
 
-impl FusedStream for PageStream {
+impl<R: PageRequest> FusedStream for Pages<R> {
     fn is_terminated(&self) -> bool {
         self.engine.is_terminated()
     }
 }
 
-impl fmt::Debug for PageStream {
+impl<R: PageRequest> fmt::Debug for Pages<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.engine.fmt(f)
+        let e = &self.engine;
+        f.debug_struct("Pages")
+            .field("request", &e.request)
+            .field("options", &e.options)
+            .field("next_request", &e.next_request)
+            .field("in_flight", &e.in_flight.len())
+            .field("ready", &e.ready.len())
+            .field("items_taken", &e.items_taken)
+            .field("finished", &e.finished)
+            .finish()
     }
 }

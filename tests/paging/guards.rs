@@ -250,7 +250,7 @@ async fn error_page_with_concurrency_keeps_page_order() {
                 .json_body(json!({"error": true, "message": "gone"}));
         })
         .await;
-    let (items, errors) = drain(list(&server, 2).concurrency(3).items()).await;
+    let (items, errors) = drain(list(&server, 2).into_paginator().concurrency(3).items()).await;
     assert_eq!(ids_of(&items), (1..=4).map(id).collect::<Vec<_>>());
     assert_eq!(errors[0].status().map(|s| s.as_u16()), Some(404));
 }
@@ -267,7 +267,7 @@ async fn invalid_arguments_are_yielded_without_a_request() {
                 .json_body(list_body(vec![], meta(0, 2, 1, Some(0))));
         })
         .await;
-    let (items, errors) = drain(list(&server, 2).concurrency(0).items()).await;
+    let (items, errors) = drain(list(&server, 2).into_paginator().concurrency(0).items()).await;
     assert!(items.is_empty());
     assert!(matches!(
         errors[..],

@@ -1,17 +1,16 @@
-//! Paging tests of continuing a listing from a page already fetched: `next_page`,
-//! `Page::into_stream` and `Page::into_page_stream`.
+//! Paging tests of continuing a listing from a page already fetched:
+//! `Paginator::after` and `Page::next_page_number`.
 
 use futures::TryStreamExt;
 use httpmock::prelude::*;
-use serde_json::json;
 
 use crate::common::{client, groups_path, list_body};
 use crate::support::*;
 
-// Proves into_stream continues after a page fetched with send(): lazily, with the
+// Proves a paginator continues after a page fetched with send(): lazily, with the
 // same q and per_page on every following page, without repeating the first page.
 #[tokio::test]
-async fn into_stream_continues_after_a_fetched_page() {
+async fn after_continues_after_a_fetched_page() {
     let server = MockServer::start_async().await;
     let mut mocks = Vec::new();
     for page in 1..=3u32 {
@@ -27,16 +26,10 @@ async fn into_stream_continues_after_a_fetched_page() {
             .await;
         mocks.push(mock);
     }
-    let page = client(&server)
-        .groups()
-        .list()
-        .q("ops")
-        .per_page(2)
-        .send()
-        .await
-        .unwrap();
+    let request = client(&server).groups().list().q("ops").per_page(2);
+    let page = request.clone().send().await.unwrap();
     assert_eq!(ids_of(page.items()), [id(1), id(2)]);
-    let stream = page.into_stream();
+    let stream = request.into_paginator().after(&page).items();
     mocks[1].assert_calls_async(0).await;
     let rest: Vec<_> = stream.try_collect().await.unwrap();
     assert_eq!(ids_of(&rest), (3..=6).map(id).collect::<Vec<_>>());
@@ -45,11 +38,12 @@ async fn into_stream_continues_after_a_fetched_page() {
     }
 }
 
-// Proves a continuation of a page fetched without a page size keeps sending none
-// (page numbers stay in pages of the API default), and that the last page's
-// continuation is empty without a request.
+// Proves a continuation of a page fetched without a page size asks for the size that
+// page had (the API's default, 10), not the paginator's default of 100, so page
+// numbers keep their meaning; and that the last page's continuation is empty
+// without a request.
 #[tokio::test]
-async fn into_stream_keeps_the_page_size_of_the_page() {
+async fn after_keeps_the_page_size_of_the_page() {
     let server = MockServer::start_async().await;
     let first = server
         .mock_async(|when, then| {
@@ -64,18 +58,33 @@ async fn into_stream_keeps_the_page_size_of_the_page() {
         .mock_async(|when, then| {
             when.path(groups_path())
                 .query_param("page", "2")
-                .query_param_missing("per_page");
+                .query_param("per_page", "10");
             let data: Vec<_> = groups(2, 10).into_iter().take(5).collect();
             then.status(200)
                 .json_body(list_body(data, meta(15, 10, 2, Some(2))));
         })
         .await;
-    let page = client(&server).groups().list().send().await.unwrap();
-    let mut pages: Vec<_> = page.into_page_stream().try_collect().await.unwrap();
+    let request = client(&server).groups().list();
+    let page = request.clone().send().await.unwrap();
+    let mut pages: Vec<_> = request
+        .clone()
+        .into_paginator()
+        .after(&page)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(pages.len(), 1);
     let last = pages.pop().unwrap();
     assert_eq!(ids_of(last.items()), (11..=15).map(id).collect::<Vec<_>>());
-    let after_last: Vec<_> = last.into_stream().try_collect().await.unwrap();
+    assert_eq!(last.next_page_number(), None);
+    let after_last: Vec<_> = request
+        .into_paginator()
+        .after(&last)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
     assert!(after_last.is_empty());
     first.assert_calls_async(1).await;
     second.assert_calls_async(1).await;
@@ -84,14 +93,16 @@ async fn into_stream_keeps_the_page_size_of_the_page() {
 // Proves a continuation takes concurrency and a cap: pages 2..=4 are fetched, page 4
 // is cut to reach 5 items, and page 5 is never requested.
 #[tokio::test]
-async fn into_page_stream_with_concurrency_and_cap() {
+async fn after_with_concurrency_and_cap() {
     let server = MockServer::start_async().await;
     let mocks = serve_pages(&server, 2, 5, 5).await;
     let page = list(&server, 2).send().await.unwrap();
-    let pages: Vec<_> = page
-        .into_page_stream()
+    let pages: Vec<_> = list(&server, 2)
+        .into_paginator()
+        .after(&page)
         .concurrency(2)
         .max_items(5)
+        .pages()
         .try_collect()
         .await
         .unwrap();
@@ -104,10 +115,10 @@ async fn into_page_stream_with_concurrency_and_cap() {
     }
 }
 
-// Proves next_page fetches the following page with the same query, and refuses a
-// server that answers with the same page again.
+// Proves a continuation fetches the following page with the same query, and stops
+// with a paging error at a server that answers with the same page again.
 #[tokio::test]
-async fn next_page_follows_and_checks_the_page_number() {
+async fn after_follows_and_checks_the_page_number() {
     let server = MockServer::start_async().await;
     mock_page(
         &server,
@@ -131,12 +142,13 @@ async fn next_page_follows_and_checks_the_page_number() {
     )
     .await;
     let first = list(&server, 2).send().await.unwrap();
-    let second = first.next_page().await.unwrap().expect("a second page");
+    assert_eq!(first.next_page_number(), Some(2));
+    let mut pages = list(&server, 2).into_paginator().after(&first).pages();
+    let second = pages.try_next().await.unwrap().expect("a second page");
     assert_eq!(ids_of(second.items()), [id(3), id(4)]);
-    let error = second.next_page().await.unwrap_err();
+    let error = pages.try_next().await.unwrap_err();
     assert_paging_error(
         &error,
         "asked for page 3, the server answered with page 2 again",
     );
-    let _ = json!(null);
 }

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use tallyfy_groups::{Client, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN, RetryPolicy};
+use tallyfy_groups::{Capture, Client, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN, RetryPolicy};
 
 /// Where to call and with what; read from the environment.
 #[derive(Clone)]
@@ -75,13 +75,15 @@ pub fn retry_policy() -> RetryPolicy {
 }
 
 impl LiveConfig {
-    /// The crate's own client for this configuration, with [`retry_policy`].
+    /// The crate's own client for this configuration, with [`retry_policy`], keeping
+    /// every response it receives in `capture`.
     /// `Err` names what is wrong (a base URL that is not https or loopback, …).
-    pub fn client(&self) -> Result<Client, String> {
+    pub fn client(&self, capture: Capture) -> Result<Client, String> {
         let mut builder = Client::builder()
             .token(self.token.clone())
             .org_id(self.org_id.clone())
-            .retry_policy(retry_policy());
+            .retry_policy(retry_policy())
+            .capture(capture);
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }

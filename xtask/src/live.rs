@@ -1,6 +1,6 @@
 //! `spec-check --live`: calls the read-only operations of the real API (or any
 //! server at `TALLYFY_BASE_URL`) through the crate's own client, captures each
-//! raw response with `tallyfy_groups::capture_responses`, and feeds it to
+//! raw response with a `tallyfy_groups::Capture`, and feeds it to
 //! `Checker::check_response` exactly as a sample file would be.
 //!
 //! Owns the fixed list of calls, what each expects, and the mapping from the
@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use tallyfy_groups::{CapturedResponse, Client, Error, ListGroups, SortBy, capture_responses};
+use tallyfy_groups::{Capture, CapturedResponse, Client, Error, ListGroups, SortBy};
 
 pub use crate::credentials::{LiveConfig, retry_policy};
 use crate::drift::Checker;
@@ -74,13 +74,15 @@ pub fn operation_ids(spec: &Spec) -> HashMap<String, String> {
 /// Runs the live calls against the configured server and checks every
 /// response. `Err` is a configuration problem (nothing was sent).
 pub fn run(checker: &Checker, config: &LiveConfig) -> Result<LiveRun, String> {
-    let client = config.client()?;
+    let capture = Capture::new();
+    let client = config.client(capture.clone())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start an async runtime: {e}"))?;
     let mut runner = Runner {
         checker,
+        capture,
         ops: operation_ids(checker.spec()),
         run: LiveRun::default(),
     };
@@ -128,7 +130,7 @@ const LISTS: [ListVariant; 5] = [
     ("sort-by-name", "sort_by=name", |l| l.sort_by(SortBy::Name)),
     ("q", "q=group", |l| l.q(SEARCH_TEXT)),
     ("with-assets-users", "with=assets,users", |l| {
-        l.with("assets,users")
+        l.with_assets().with_users()
     }),
 ];
 
@@ -190,6 +192,8 @@ fn first_group_id(body: &[u8]) -> Option<String> {
 
 struct Runner<'a> {
     checker: &'a Checker,
+    /// Holds the responses of the client's calls; emptied after each call.
+    capture: Capture,
     ops: HashMap<String, String>,
     run: LiveRun,
 }
@@ -215,7 +219,8 @@ impl Runner<'_> {
         call: Call,
         request: impl Future<Output = Result<T, Error>>,
     ) -> Option<(u16, Vec<u8>)> {
-        let (result, captured) = capture_responses(request).await;
+        let result = request.await;
+        let captured = self.capture.take();
         self.absorb(&call, result, captured)
     }
 

@@ -113,6 +113,7 @@ async fn our_listing(client: &Client, concurrency: usize) -> Vec<String> {
         .groups()
         .list()
         .per_page(100)
+        .into_paginator()
         .concurrency(concurrency)
         .items()
         .map_ok(|g| g.id)
