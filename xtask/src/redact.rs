@@ -227,11 +227,12 @@ impl Redactor {
         if let Some(kind) = key.and_then(|k| kind_of(k, parent)) {
             return self.placeholder(kind, text);
         }
+        // A placeholder inside a URL has its spaces encoded, so the URL stays one.
         if in_links && is_url(text) {
-            return self.free_text(&rewrite_link(text));
+            return self.free_text(&rewrite_link(text)).replace(' ', "%20");
         }
         if is_url(text) {
-            return self.free_text(strip_query(text));
+            return self.free_text(strip_query(text)).replace(' ', "%20");
         }
         self.free_text(text)
     }
@@ -365,7 +366,9 @@ mod tests {
     // without the sentence's full stop, and ignores things that are not one.
     #[test]
     fn emails_are_found_inside_text() {
-        let found = |text: &str| find_email(text).map(|(s, e)| &text[s..e]);
+        fn found(text: &str) -> Option<&str> {
+            find_email(text).map(|(s, e)| &text[s..e])
+        }
         assert_eq!(
             found("ask Jane.Doe+x@corp.example.com."),
             Some("Jane.Doe+x@corp.example.com")

@@ -179,7 +179,7 @@ fn an_unexpected_404_is_an_error() {
 
 // Proves the token never appears in the output, even when the server echoes
 // it back in a body (here as an undeclared field name): the finding is
-// reported with `[redacted]` in its place, in JSON and in human output, and
+// reported with `** redacted **` in its place, in JSON and in human output, and
 // --record refuses to write that body.
 #[test]
 fn an_echoed_token_is_never_printed_or_recorded() {
@@ -194,7 +194,7 @@ fn an_echoed_token_is_never_printed_or_recorded() {
     assert_eq!(code(&output), 1, "{report:#}");
     let source = "live:getGroup.200 (first listed group)";
     assert_eq!(
-        find(&report, "warning", source, "/data/[redacted]").len(),
+        find(&report, "warning", source, "/data/** redacted **").len(),
         1,
         "{report:#}"
     );
@@ -216,6 +216,6 @@ fn an_echoed_token_is_never_printed_or_recorded() {
         ],
     );
     let text = format!("{}{}", stdout(&output), stderr(&output));
-    assert!(text.contains("[redacted]"), "{text}");
+    assert!(text.contains("** redacted **"), "{text}");
     assert!(!text.contains(TOKEN), "{text}");
 }
