@@ -82,7 +82,11 @@ fn operation_table(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             .operation_id
             .as_deref()
             .ok_or_else(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-        rows.push(format!("    ({:?}, {:?}),\n", naming::method_name(id), path));
+        rows.push(format!(
+            "    ({:?}, {:?}),\n",
+            naming::method_name(id),
+            path
+        ));
     }
     Ok(format!(
         "/// (operation, path template) of every operation in the spec.\n\

@@ -374,7 +374,10 @@ mod tests {
             Some("Jane.Doe+x@corp.example.com")
         );
         assert_eq!(found("mail josé@example.com"), Some("josé@example.com"));
-        assert_eq!(found("Ω: δοκιμή@παράδειγμα.ελ"), Some("δοκιμή@παράδειγμα.ελ"));
+        assert_eq!(
+            found("Ω: δοκιμή@παράδειγμα.ελ"),
+            Some("δοκιμή@παράδειγμα.ελ")
+        );
         assert_eq!(found("?email=jane@x.io"), Some("jane@x.io"));
         assert_eq!(found("a @ b"), None);
         assert_eq!(found("me@localhost"), None);

@@ -107,7 +107,16 @@ fn every_personal_datum_and_the_token_are_redacted() {
     for name in written(dir.path()) {
         let text = std::fs::read_to_string(dir.path().join(&name)).unwrap();
         let lower = text.to_lowercase();
-        for original in [TOKEN, ORG, PERSON, EMAIL, OTHER_EMAIL, "josé", "zoë", "127.0.0.1"] {
+        for original in [
+            TOKEN,
+            ORG,
+            PERSON,
+            EMAIL,
+            OTHER_EMAIL,
+            "josé",
+            "zoë",
+            "127.0.0.1",
+        ] {
             assert!(
                 !lower.contains(&original.to_lowercase()),
                 "{name} holds {original:?}:\n{text}"
@@ -172,8 +181,7 @@ fn refusal(expected: &str, plant: impl Fn(&mut Value)) -> String {
         out
     };
     let responses = &responses()[..1];
-    let recording =
-        record_with(&checker(), dir.path(), responses, ORG, TOKEN, &mut leaky).unwrap();
+    let recording = record_with(&checker(), dir.path(), responses, ORG, TOKEN, &mut leaky).unwrap();
     let what = messages(&recording);
     assert!(written(dir.path()).is_empty(), "{expected}: {what:?}");
     let messages = messages(&recording);
