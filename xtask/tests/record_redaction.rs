@@ -170,6 +170,9 @@ fn with_the_redactor_off_nothing_is_written() {
     }
 }
 
+/// Puts one original back into a redacted body.
+type Plant = Box<dyn Fn(&mut Value)>;
+
 /// Records the get body with the real redactor, then `plant` putting one
 /// original back; returns the refusal, after checking nothing was written.
 fn refusal(expected: &str, plant: impl Fn(&mut Value)) -> String {
@@ -194,7 +197,7 @@ fn refusal(expected: &str, plant: impl Fn(&mut Value)) -> String {
 // inside a URL, the org id, and a description seen in another field.
 #[test]
 fn a_planted_miss_is_refused() {
-    let cases: [(&str, Box<dyn Fn(&mut Value)>); 6] = [
+    let cases: [(&str, Plant); 6] = [
         (
             "an email address at /data/guests/1",
             Box::new(|v| v["data"]["guests"][1] = json!(OTHER_EMAIL)),
