@@ -157,3 +157,16 @@ pub(crate) fn run(
     });
     drop(runtime);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::encode_segment;
+
+    // Proves a path segment keeps exactly the RFC 3986 unreserved characters
+    // and percent-encodes every other byte (UTF-8, upper-case hex).
+    #[test]
+    fn segments_keep_only_unreserved_characters() {
+        assert_eq!(encode_segment("aZ09-._~"), "aZ09-._~");
+        assert_eq!(encode_segment("a b/ç?#%"), "a%20b%2F%C3%A7%3F%23%25");
+    }
+}
