@@ -1,6 +1,9 @@
 //! Generates the raw client from `spec/tallyfy-groups.yaml` with progenitor (builder
 //! interface) into `$OUT_DIR/codegen.rs`. Owns nothing else: no hand-written code.
 
+#[path = "codegen/naming.rs"]
+mod naming;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,6 +12,7 @@ const SPEC: &str = "spec/tallyfy-groups.yaml";
 fn main() -> ExitCode {
     println!("cargo::rerun-if-changed={SPEC}");
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=codegen/naming.rs");
     match generate() {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -95,7 +99,7 @@ fn spec_facts(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             .operation_id
             .as_deref()
             .ok_or_else(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-        let name = snake_case(id);
+        let name = naming::method_name(id);
         let constant = name.to_ascii_uppercase();
         let success: Vec<String> = operation
             .responses
@@ -174,21 +178,6 @@ fn spec_facts(spec: &openapiv3::OpenAPI) -> Result<String, String> {
          pub const TALLYFY_CLIENT_DEFAULT: &str = {client_default:?};\n"
     ));
     Ok(out)
-}
-
-fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for c in id.chars() {
-        if c.is_ascii_uppercase() {
-            if !out.is_empty() {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn write(out_dir: &Path, name: &str, code: &str) -> Result<(), String> {

@@ -130,23 +130,16 @@ impl ThreadCpu {
     /// This thread's CPU time so far.
     #[cfg(target_os = "linux")]
     pub fn now(&self) -> Option<Duration> {
-        use std::ffi::{c_int, c_long};
-        #[repr(C)]
-        struct Timespec {
-            tv_sec: c_long,
-            tv_nsec: c_long,
-        }
-        unsafe extern "C" {
-            fn clock_gettime(clock: c_int, time: *mut Timespec) -> c_int;
-        }
-        const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
-        let mut time = Timespec {
+        let mut time = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        // SAFETY: `time` is a valid, writable timespec (64-bit Linux layout).
-        let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-        (rc == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+        // SAFETY: `time` is a valid, writable `timespec` of the platform's own
+        // layout (libc's type, so 32-bit targets get theirs).
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+        let secs = u64::try_from(time.tv_sec).ok()?;
+        let nanos = u32::try_from(time.tv_nsec).ok()?;
+        (rc == 0).then(|| Duration::new(secs, nanos))
     }
 
     /// This thread's CPU time so far (not available here).

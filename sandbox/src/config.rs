@@ -49,7 +49,7 @@ impl fmt::Debug for SandboxBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SandboxBuilder")
             .field("seed", &self.seed)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token", &self.token.as_ref().map(|_| "** redacted **"))
             .field("latency", &self.latency)
             .field("rate_limit_every", &self.rate_limit_every)
             .field("rate_limit_first", &self.rate_limit_first)

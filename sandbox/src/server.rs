@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
@@ -63,17 +64,16 @@ impl Shared {
     }
 }
 
+/// What a path segment keeps as is: RFC 3986 unreserved characters only.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes a path segment (everything but RFC 3986 unreserved characters).
 fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 /// The sandbox's routes, under `/api`.
@@ -156,4 +156,17 @@ pub(crate) fn run(
         }
     });
     drop(runtime);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_segment;
+
+    // Proves a path segment keeps exactly the RFC 3986 unreserved characters
+    // and percent-encodes every other byte (UTF-8, upper-case hex).
+    #[test]
+    fn segments_keep_only_unreserved_characters() {
+        assert_eq!(encode_segment("aZ09-._~"), "aZ09-._~");
+        assert_eq!(encode_segment("a b/ç?#%"), "a%20b%2F%C3%A7%3F%23%25");
+    }
 }

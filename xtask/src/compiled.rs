@@ -11,11 +11,10 @@ use serde_json::{Map, Value, json};
 
 use crate::convert::{Converter, SchemaExample};
 use crate::report::Finding;
-use crate::spec::{Direction, Site, Spec, child, escape};
+use crate::spec::{Direction, Site, Spec, child};
 
 /// One direction's JSON Schema document and its validators.
 pub struct SchemaSet {
-    pub direction: Direction,
     /// The JSON Schema document (`{"$defs": {...}}`).
     pub doc: Value,
     map: Result<ValidatorMap, String>,
@@ -62,7 +61,6 @@ impl SchemaSet {
         let doc = json!({ "$defs": Value::Object(defs) });
         let map = options().build_map(&doc).map_err(|e| e.to_string());
         SchemaSet {
-            direction,
             doc,
             map,
             targets,
@@ -105,9 +103,4 @@ impl SchemaSet {
             }
         }
     }
-}
-
-/// The `#/…` pointer of a component schema in the converted document.
-pub fn component_pointer(name: &str) -> String {
-    format!("#/$defs/{}", escape(name))
 }

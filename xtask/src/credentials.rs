@@ -19,7 +19,7 @@ pub struct LiveConfig {
 impl fmt::Debug for LiveConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LiveConfig")
-            .field("token", &"[redacted]")
+            .field("token", &crate::redact::REDACTED)
             .field("org_id", &self.org_id)
             .field("base_url", &self.base_url)
             .finish()

@@ -12,8 +12,11 @@ pub mod convert;
 pub mod credentials;
 pub mod drift;
 pub mod examples;
+pub mod leaks;
 pub mod live;
 pub mod messages;
+#[path = "../../codegen/naming.rs"]
+pub mod naming;
 pub mod record;
 pub mod redact;
 pub mod report;
@@ -74,11 +77,7 @@ impl Default for SpecCheckOptions {
 /// the live answers is a finding. The token never appears in the result.
 pub fn spec_check(options: &SpecCheckOptions) -> Result<Report, String> {
     let token = options.live.as_ref().map_or("", |l| l.config.token());
-    let scrub = |text: String| match token {
-        "" => text,
-        token => text.replace(token, "[redacted]"),
-    };
-    let mut report = offline_and_live(options).map_err(scrub)?;
+    let mut report = offline_and_live(options).map_err(|e| redact::scrub(&e, token))?;
     report.scrub(token);
     Ok(report)
 }

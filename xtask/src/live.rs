@@ -4,9 +4,10 @@
 //! `Checker::check_response` exactly as a sample file would be.
 //!
 //! Owns the fixed list of calls, what each expects, and the mapping from the
-//! generated client's snake_case operation names to the spec's operationIds
-//! (derived from the spec). The credentials and the retry policy are in
-//! `credentials`; writing the bodies as samples is `record`'s job.
+//! generated client's operation names to the spec's operationIds (derived
+//! from the spec with `naming`, the rule build.rs uses too). The credentials
+//! and the retry policy are in `credentials`; writing the bodies as samples
+//! is `record`'s job.
 
 use std::collections::HashMap;
 
@@ -41,33 +42,13 @@ pub struct LiveRun {
     pub findings: Vec<Finding>,
 }
 
-/// `listGroups` → `list_groups`, the way progenitor names the generated methods.
-pub fn snake_case(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                out.push('_');
-            }
-        }
-        if c == '-' || c == ' ' {
-            out.push('_');
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
-
-/// The spec's operationIds, keyed by their snake_case form.
+/// The spec's operationIds, keyed by the name the generated client gives
+/// them (progenitor's rule, shared with build.rs in `codegen/naming.rs`).
 pub fn operation_ids(spec: &Spec) -> HashMap<String, String> {
     spec.operations()
         .into_iter()
         .filter_map(|op| op.operation_id)
-        .map(|id| (snake_case(&id), id))
+        .map(|id| (crate::naming::method_name(&id), id))
         .collect()
 }
 
@@ -302,18 +283,5 @@ impl Runner<'_> {
         if let Some(message) = message {
             self.finding(Finding::error(label, "", message));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operation_ids_convert_like_progenitor() {
-        assert_eq!(snake_case("listGroups"), "list_groups");
-        assert_eq!(snake_case("getGroup"), "get_group");
-        assert_eq!(snake_case("getHTTPStatus"), "get_http_status");
-        assert_eq!(snake_case("v2Groups"), "v2_groups");
     }
 }

@@ -1,16 +1,20 @@
 //! `spec-check --live --record DIR`: writes each live body as a sample file
 //! (`<operationId>.<status>.live-<variant>.json`, pretty-printed), redacted by
-//! `redact`. Owns the last line of defence: a body in which the token, the
-//! real organisation id or an original email address is still found is not
-//! written, and is an error. Each written file is then checked like any
-//! other sample, so a recording that would not pass spec-check is reported.
+//! `redact`. Owns the order of the last line of defence: every body of the
+//! run is learned by `leaks` first, then each is redacted and checked by
+//! `leaks` on its own; a body with anything left is not written, and is an
+//! error. Each written file is then checked like any other sample, so a
+//! recording that would not pass spec-check is reported.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use crate::drift::Checker;
+use crate::leaks::Sensitive;
 use crate::live::LiveResponse;
-use crate::redact::{PLACEHOLDER_ORG_ID, Redactor};
+use crate::redact::Redactor;
 use crate::report::Finding;
 use crate::samples;
 
@@ -41,19 +45,46 @@ pub fn record(
     org_id: &str,
     token: &str,
 ) -> Result<Recording, String> {
+    let mut redactor = Redactor::new(org_id, token);
+    let mut redact = |body: &Value| redactor.redact(body);
+    record_with(checker, dir, responses, org_id, token, &mut redact)
+}
+
+/// [`record`] with the redaction step passed in. This is the seam through
+/// which tests plant a miss (a redactor that leaves something out) to see
+/// the leak check refuse the write; `record` passes the real [`Redactor`].
+pub fn record_with(
+    checker: &Checker,
+    dir: &Path,
+    responses: &[LiveResponse],
+    org_id: &str,
+    token: &str,
+    redact: &mut dyn FnMut(&Value) -> Value,
+) -> Result<Recording, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut redactor = Redactor::new(org_id);
     let mut recording = Recording::default();
     let mut names = HashSet::new();
+    let mut bodies = Vec::new();
     for response in responses {
         let name = file_name(response);
         if !names.insert(name.clone()) {
             continue; // the same call twice: keep the first
         }
-        let Some(text) = redacted_text(&mut redactor, response, &mut recording.findings) else {
-            continue;
-        };
-        if let Some(leak) = leak(&text, token, org_id, &redactor) {
+        if let Some(body) = parsed_body(response, &mut recording.findings) {
+            bodies.push((name, response, body));
+        }
+    }
+    // Learn from every input first: a name seen in one body is a leak in all.
+    let mut sensitive = Sensitive::new(org_id, token);
+    for (_, _, body) in &bodies {
+        sensitive.learn(body);
+    }
+    for (name, response, body) in bodies {
+        let redacted = redact(&body);
+        let mut text =
+            serde_json::to_string_pretty(&redacted).expect("a JSON value always serializes");
+        text.push('\n');
+        if let Some(leak) = sensitive.find(&redacted, &text) {
             let message = format!("not recorded: the redacted body still contains {leak}");
             recording
                 .findings
@@ -71,62 +102,18 @@ pub fn record(
     Ok(recording)
 }
 
-/// The redacted body as pretty-printed JSON; `None` (with a warning) for a
-/// body that is empty or not JSON.
-fn redacted_text(
-    redactor: &mut Redactor,
-    response: &LiveResponse,
-    findings: &mut Vec<Finding>,
-) -> Option<String> {
+/// The body as JSON; `None` (with a warning) for a body that is empty or
+/// not JSON.
+fn parsed_body(response: &LiveResponse, findings: &mut Vec<Finding>) -> Option<Value> {
     if response.body.iter().all(u8::is_ascii_whitespace) {
         let message = "not recorded: the body is empty";
         findings.push(Finding::warning(&response.label, "", message));
         return None;
     }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&response.body) else {
+    let Ok(value) = serde_json::from_slice::<Value>(&response.body) else {
         let message = "not recorded: the body is not JSON";
         findings.push(Finding::warning(&response.label, "", message));
         return None;
     };
-    let mut text = serde_json::to_string_pretty(&redactor.redact(&value))
-        .expect("a JSON value always serializes");
-    text.push('\n');
-    Some(text)
-}
-
-/// What secret or personal datum `text` still holds, if any.
-fn leak(text: &str, token: &str, org_id: &str, redactor: &Redactor) -> Option<&'static str> {
-    if !token.is_empty() && text.contains(token) {
-        return Some("the access token");
-    }
-    if !org_id.is_empty() && org_id != PLACEHOLDER_ORG_ID && text.contains(org_id) {
-        return Some("the organisation id");
-    }
-    let lower = text.to_ascii_lowercase();
-    if redactor
-        .original_emails()
-        .any(|e| lower.contains(e.as_str()))
-    {
-        return Some("an original email address");
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn leaks_are_named() {
-        let redactor = Redactor::new("org");
-        assert_eq!(
-            leak("x tok x", "tok", "org1", &redactor),
-            Some("the access token")
-        );
-        assert_eq!(
-            leak("x org1 x", "tok", "org1", &redactor),
-            Some("the organisation id")
-        );
-        assert_eq!(leak("clean", "tok", "org1", &redactor), None);
-    }
+    Some(value)
 }

@@ -2,13 +2,20 @@
 //! Owns the rules: which fields hold personal data, the stable placeholders
 //! that replace it (`Group 1`, `guest1@example.com`, `Description 1`, …; the
 //! same input always gets the same placeholder within one `Redactor`), the
-//! rewriting of URLs, and the replacement of the real organisation id.
-//! It does not know about the token: `record` checks for that separately.
+//! rewriting of URLs, the replacement of organisation ids and of the token,
+//! and the one spelling of a removed secret ([`REDACTED`]).
+//! It does not decide whether a result is safe to write: `leaks` checks the
+//! output on its own, without trusting anything this module did.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
+use percent_encoding::percent_decode_str;
+use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
+/// What a secret (the token) becomes, in recorded files and in any output.
+pub const REDACTED: &str = "** redacted **";
 /// The organisation id that replaces the real one everywhere.
 pub const PLACEHOLDER_ORG_ID: &str = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d";
 /// The base URL every link in `links` is rewritten to (the documented one).
@@ -17,7 +24,7 @@ pub const PLACEHOLDER_BASE_URL: &str = "https://go.tallyfy.com/api";
 pub const PLACEHOLDER_PHONE: &str = "+1 555 0100";
 
 /// Fields (other than a group's own `name`) holding a person's name: `Person N`.
-const PERSON_KEYS: &[&str] = &[
+pub const PERSON_KEYS: &[&str] = &[
     "name",
     "first_name",
     "last_name",
@@ -26,9 +33,42 @@ const PERSON_KEYS: &[&str] = &[
     "username",
 ];
 /// Fields holding free text about a group or person: `Description N`.
-const DESCRIPTION_KEYS: &[&str] = &["description", "job_description", "job_title"];
+pub const DESCRIPTION_KEYS: &[&str] = &["description", "job_description", "job_title"];
 /// Fields holding a phone number.
-const PHONE_KEYS: &[&str] = &["phone", "phone_number", "mobile"];
+pub const PHONE_KEYS: &[&str] = &["phone", "phone_number", "mobile"];
+
+/// Known originals shorter than this (in characters) are replaced only where
+/// they are a whole field, not inside other text (where `Al` or `IT` would
+/// match half the words).
+pub const MIN_FREE_TEXT_LEN: usize = 3;
+
+/// An email address: a local part (letters of any script, digits and
+/// `._%+'!$*^`{|}~-`), `@`, and a domain of at least two labels.
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    let label = r"[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?";
+    Regex::new(&format!(
+        r"[\p{{L}}\p{{M}}\p{{N}}._%+'!$*^`{{|}}~-]+@(?:{label}\.)+{label}"
+    ))
+    .expect("the email pattern compiles")
+});
+
+/// The organisation segment of an API path.
+static ORG_SEGMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(/organizations/)[^/?#\s]+").expect("the pattern compiles"));
+
+/// The byte range of the first email address in `text`.
+pub fn find_email(text: &str) -> Option<(usize, usize)> {
+    EMAIL.find(text).map(|m| (m.start(), m.end()))
+}
+
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`].
+pub fn scrub(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, REDACTED)
+    }
+}
 
 /// Stable numbering of the originals of one kind.
 #[derive(Debug, Default)]
@@ -41,9 +81,29 @@ impl Placeholders {
         let next = self.numbers.len() + 1;
         *self.numbers.entry(original.to_string()).or_insert(next)
     }
+}
 
-    fn originals(&self) -> impl Iterator<Item = &String> {
-        self.numbers.keys()
+/// What kind of personal datum a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Group,
+    Person,
+    Description,
+    Phone,
+}
+
+/// The kind of the string at `key` of an object at `parent`.
+fn kind_of(key: &str, parent: Option<Place>) -> Option<Kind> {
+    if parent == Some(Place::Group) && key == "name" {
+        Some(Kind::Group)
+    } else if PERSON_KEYS.contains(&key) {
+        Some(Kind::Person)
+    } else if DESCRIPTION_KEYS.contains(&key) {
+        Some(Kind::Description)
+    } else if PHONE_KEYS.contains(&key) {
+        Some(Kind::Phone)
+    } else {
+        None
     }
 }
 
@@ -65,39 +125,69 @@ enum Place {
 #[derive(Debug)]
 pub struct Redactor {
     org_id: String,
+    /// The token and its percent-encoded form (when that differs).
+    token_forms: Vec<String>,
     emails: Placeholders,
     groups: Placeholders,
     people: Placeholders,
     descriptions: Placeholders,
+    /// Every personal field value seen so far (lowercased) → its kind and
+    /// original spelling, to replace inside other text too.
+    known: HashMap<String, (Kind, String)>,
+    /// Matches any of `known` (of [`MIN_FREE_TEXT_LEN`] or more), longest first.
+    known_pattern: Option<Regex>,
 }
 
 impl Redactor {
-    /// A redactor replacing `org_id` (the real organisation id) everywhere.
-    pub fn new(org_id: impl Into<String>) -> Redactor {
+    /// A redactor replacing `org_id` (the real organisation id) and `token`
+    /// everywhere.
+    pub fn new(org_id: impl Into<String>, token: &str) -> Redactor {
         Redactor {
             org_id: org_id.into(),
+            token_forms: crate::leaks::secret_forms(token),
             emails: Placeholders::default(),
             groups: Placeholders::default(),
             people: Placeholders::default(),
             descriptions: Placeholders::default(),
+            known: HashMap::new(),
+            known_pattern: None,
         }
-    }
-
-    /// Every email address redacted so far, lowercased (for checks on the output).
-    pub fn original_emails(&self) -> impl Iterator<Item = &String> {
-        self.emails.originals()
-    }
-
-    /// Every group and person name redacted so far.
-    pub fn original_names(&self) -> impl Iterator<Item = &String> {
-        self.groups.originals().chain(self.people.originals())
     }
 
     /// The body with every rule applied.
     pub fn redact(&mut self, body: &Value) -> Value {
+        let before = self.known.len();
+        self.learn(body, None, None);
+        if self.known.len() != before {
+            self.known_pattern = known_pattern(self.known.keys());
+        }
         let mut out = body.clone();
         self.walk(&mut out, None, None);
         out
+    }
+
+    /// Collects the personal field values of `value` first, so that a name
+    /// is replaced inside other text even where that text comes first.
+    fn learn(&mut self, value: &Value, key: Option<&str>, parent: Option<Place>) {
+        match value {
+            Value::Object(map) => {
+                let here = place_of(parent, key);
+                for (k, v) in map {
+                    self.learn(v, Some(k), Some(here));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.learn(v, key, parent)),
+            Value::String(text) => {
+                let kind = key.and_then(|k| kind_of(k, parent));
+                if let Some(kind) = kind
+                    && text.trim().chars().count() >= MIN_FREE_TEXT_LEN
+                {
+                    let entry = (kind, text.clone());
+                    self.known.entry(text.to_lowercase()).or_insert(entry);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Redacts `value`, which sits at `key` of a container at `parent`
@@ -134,50 +224,101 @@ impl Redactor {
         parent: Option<Place>,
         in_links: bool,
     ) -> String {
-        let key = key.unwrap_or_default();
-        if parent == Some(Place::Group) && key == "name" {
-            return format!("Group {}", self.groups.number(text));
+        if let Some(kind) = key.and_then(|k| kind_of(k, parent)) {
+            return self.placeholder(kind, text);
         }
-        if PERSON_KEYS.contains(&key) {
-            return format!("Person {}", self.people.number(text));
-        }
-        if DESCRIPTION_KEYS.contains(&key) {
-            return format!("Description {}", self.descriptions.number(text));
-        }
-        if PHONE_KEYS.contains(&key) {
-            return PLACEHOLDER_PHONE.to_string();
-        }
+        // A placeholder inside a URL has its spaces encoded, so the URL stays one.
         if in_links && is_url(text) {
-            return self.free_text(&rewrite_link(text));
+            return self.free_text(&rewrite_link(text)).replace(' ', "%20");
         }
         if is_url(text) {
-            return self.free_text(strip_query(text));
+            return self.free_text(strip_query(text)).replace(' ', "%20");
         }
         self.free_text(text)
     }
 
-    /// Any text: emails become placeholders, the org id the placeholder org id.
-    fn free_text(&mut self, text: &str) -> String {
-        let text = self.replace_emails(text);
-        if self.org_id.is_empty() {
-            text
-        } else {
-            text.replace(&self.org_id, PLACEHOLDER_ORG_ID)
+    fn placeholder(&mut self, kind: Kind, original: &str) -> String {
+        match kind {
+            Kind::Group => format!("Group {}", self.groups.number(original)),
+            Kind::Person => format!("Person {}", self.people.number(original)),
+            Kind::Description => format!("Description {}", self.descriptions.number(original)),
+            Kind::Phone => PLACEHOLDER_PHONE.to_string(),
         }
     }
 
-    fn replace_emails(&mut self, text: &str) -> String {
+    /// Any text: the token becomes [`REDACTED`], organisation ids the
+    /// placeholder org id, emails and known names their placeholders. Text
+    /// with percent escapes is redacted decoded when decoding reveals more.
+    fn free_text(&mut self, text: &str) -> String {
+        let plain = self.plain_text(text);
+        if text.contains('%') {
+            let decoded = percent_decode_str(text).decode_utf8_lossy();
+            if decoded != text {
+                let redacted = self.plain_text(&decoded);
+                if redacted != decoded {
+                    return redacted;
+                }
+            }
+        }
+        plain
+    }
+
+    fn plain_text(&mut self, text: &str) -> String {
+        let mut text = text.to_string();
+        for form in &self.token_forms {
+            text = text.replace(form.as_str(), REDACTED);
+        }
+        if !self.org_id.is_empty() {
+            text = text.replace(&self.org_id, PLACEHOLDER_ORG_ID);
+        }
+        let text = ORG_SEGMENT.replace_all(&text, format!("${{1}}{PLACEHOLDER_ORG_ID}"));
+        // Emails first; names only in the text between them, so a name
+        // never breaks an address apart (nor lands inside a placeholder).
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
+        let mut rest: &str = &text;
         while let Some((start, end)) = find_email(rest) {
-            out.push_str(&rest[..start]);
-            let email = rest[start..end].to_ascii_lowercase();
+            out.push_str(&self.replace_known(&rest[..start]));
+            let email = rest[start..end].to_lowercase();
             out.push_str(&format!("guest{}@example.com", self.emails.number(&email)));
             rest = &rest[end..];
         }
-        out.push_str(rest);
+        out.push_str(&self.replace_known(rest));
         out
     }
+
+    /// `text` with every known personal value replaced by its placeholder.
+    fn replace_known(&mut self, text: &str) -> String {
+        let Some(pattern) = self.known_pattern.clone() else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for m in pattern.find_iter(text) {
+            out.push_str(&text[last..m.start()]);
+            // Case folding can match a spelling whose lowercase form differs
+            // from the one stored; such a match is still removed.
+            match self.known.get(&m.as_str().to_lowercase()).cloned() {
+                Some((kind, original)) => out.push_str(&self.placeholder(kind, &original)),
+                None => out.push_str(REDACTED),
+            }
+            last = m.end();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+}
+
+/// A case-insensitive pattern matching any of `originals` (lowercased),
+/// longest first, so `Jane Doe` wins over `Jane`.
+fn known_pattern<'a>(originals: impl Iterator<Item = &'a String>) -> Option<Regex> {
+    let mut originals: Vec<&str> = originals.map(String::as_str).collect();
+    originals.sort_by_key(|o| (std::cmp::Reverse(o.len()), *o));
+    let alternatives: Vec<String> = originals.iter().map(|o| regex::escape(o)).collect();
+    RegexBuilder::new(&alternatives.join("|"))
+        .case_insensitive(true)
+        .size_limit(1 << 24)
+        .build()
+        .ok()
 }
 
 /// The place of an object at `key` of a container at `parent`.
@@ -214,101 +355,4 @@ pub fn rewrite_link(url: &str) -> String {
 /// where signatures and tokens of file links live.
 fn strip_query(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
-}
-
-fn is_local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "._%+-'".contains(c)
-}
-
-fn is_domain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '.' || c == '-'
-}
-
-/// The byte range of the first email address in `text`: a local part, `@`,
-/// and a domain with a dot inside it.
-pub fn find_email(text: &str) -> Option<(usize, usize)> {
-    let mut from = 0;
-    while let Some(at) = text[from..].find('@').map(|i| i + from) {
-        let start = text[..at]
-            .char_indices()
-            .rev()
-            .take_while(|&(_, c)| is_local_char(c))
-            .last()
-            .map_or(at, |(i, _)| i);
-        let domain = &text[at + 1..];
-        let mut len = domain
-            .char_indices()
-            .find(|&(_, c)| !is_domain_char(c))
-            .map_or(domain.len(), |(i, _)| i);
-        while len > 0 && matches!(domain.as_bytes()[len - 1], b'.' | b'-') {
-            len -= 1;
-        }
-        let host = &domain[..len];
-        let dotted = host
-            .find('.')
-            .is_some_and(|i| i > 0 && i + 1 < host.len() && !host.starts_with('-'));
-        if start < at && dotted {
-            return Some((start, at + 1 + len));
-        }
-        from = at + 1;
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn emails_are_found_inside_text() {
-        let text = "ask Jane.Doe+x@corp.example.com.";
-        let (s, e) = find_email(text).unwrap();
-        assert_eq!(&text[s..e], "Jane.Doe+x@corp.example.com");
-        assert_eq!(find_email("a @ b"), None);
-        assert_eq!(find_email("me@localhost"), None);
-        assert_eq!(find_email("@example.com"), None);
-    }
-
-    #[test]
-    fn same_input_same_placeholder() {
-        let mut r = Redactor::new("org123");
-        let body = json!({"data": [
-            {"id": "g1", "name": "Sales", "description": "Deals", "guests": ["A@x.io", "b@y.io"]},
-            {"id": "g2", "name": "Ops", "description": "Deals", "guests": ["a@x.io"]}
-        ]});
-        let out = r.redact(&body);
-        assert_eq!(out["data"][0]["name"], "Group 1");
-        assert_eq!(out["data"][1]["name"], "Group 2");
-        assert_eq!(out["data"][0]["description"], "Description 1");
-        assert_eq!(out["data"][1]["description"], "Description 1");
-        assert_eq!(
-            out["data"][0]["guests"],
-            json!(["guest1@example.com", "guest2@example.com"])
-        );
-        assert_eq!(out["data"][1]["guests"], json!(["guest1@example.com"]));
-        let again = r.redact(&json!({"data": {"name": "Ops", "users": [{"name": "Ops"}]}}));
-        assert_eq!(again["data"]["name"], "Group 2");
-        assert_eq!(again["data"]["users"][0]["name"], "Person 1");
-    }
-
-    #[test]
-    fn links_move_to_the_documented_host_and_org_ids_go() {
-        let mut r = Redactor::new("realorg");
-        let body = json!({"meta": {"pagination": {"links": {
-            "next": "http://127.0.0.1:4000/api/organizations/realorg/groups?page=2",
-            "previous": null
-        }}}, "data": {"name": "x", "logo": "https://cdn.test/realorg/l.png?sig=abc", "note": "realorg"}});
-        let out = r.redact(&body);
-        assert_eq!(
-            out["meta"]["pagination"]["links"]["next"],
-            format!("{PLACEHOLDER_BASE_URL}/organizations/{PLACEHOLDER_ORG_ID}/groups?page=2")
-        );
-        assert_eq!(out["meta"]["pagination"]["links"]["previous"], Value::Null);
-        assert_eq!(
-            out["data"]["logo"],
-            format!("https://cdn.test/{PLACEHOLDER_ORG_ID}/l.png")
-        );
-        assert_eq!(out["data"]["note"], PLACEHOLDER_ORG_ID);
-    }
 }

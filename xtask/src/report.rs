@@ -24,7 +24,7 @@ impl Severity {
 /// One problem: where it is (`source`: a sample file name, or the spec file with
 /// the JSON pointer of an example; `path`: a JSON pointer inside that document,
 /// `""` for the whole document) and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Finding {
     pub severity: Severity,
     pub source: String,
@@ -148,16 +148,12 @@ impl Report {
         self.recorded = recorded;
     }
 
-    /// Replaces `secret` wherever it occurs in a finding with `[redacted]`.
+    /// Replaces `secret` wherever it occurs in a finding with
+    /// [`REDACTED`](crate::redact::REDACTED).
     pub fn scrub(&mut self, secret: &str) {
-        if secret.is_empty() {
-            return;
-        }
         for finding in &mut self.findings {
             for text in [&mut finding.source, &mut finding.path, &mut finding.message] {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "[redacted]");
-                }
+                *text = crate::redact::scrub(text, secret);
             }
         }
     }

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 /// Which way a body travels; it decides how `readOnly`/`writeOnly` affect `required`.
@@ -80,31 +81,6 @@ pub fn child(base: &str, segment: &str) -> String {
     format!("{base}/{}", escape(segment))
 }
 
-/// Decodes `%XX` escapes of a URI fragment.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 impl Spec {
     /// Reads and parses the spec; `label` is how findings name the file.
     pub fn load(path: &Path, label: impl Into<String>) -> Result<Spec, LoadError> {
@@ -139,7 +115,9 @@ impl Spec {
     /// Resolves a local `$ref` (`#/…`); `None` for external or dangling ones.
     pub fn resolve_ref(&self, reference: &str) -> Option<(String, &Value)> {
         let fragment = reference.strip_prefix('#')?;
-        let pointer = percent_decode(fragment);
+        let pointer = percent_decode_str(fragment)
+            .decode_utf8_lossy()
+            .into_owned();
         self.doc.pointer(&pointer).map(|v| (pointer, v))
     }
 
@@ -161,23 +139,18 @@ impl Spec {
         Err(format!("$ref cycle at {pointer}"))
     }
 
-    /// Every operation, in document order.
+    /// Every operation, in document order (path items that are `$ref`s are
+    /// skipped, as progenitor skips them).
     pub fn operations(&self) -> Vec<OperationInfo> {
-        let mut out = Vec::new();
-        for (path, item) in &self.openapi.paths.paths {
-            let openapiv3::ReferenceOr::Item(item) = item else {
-                continue;
-            };
-            for (method, operation) in item.iter() {
-                out.push(OperationInfo {
-                    operation_id: operation.operation_id.clone(),
-                    method: method.to_string(),
-                    path: path.clone(),
-                    pointer: child(&child("/paths", path), method),
-                });
-            }
-        }
-        out
+        self.openapi
+            .operations()
+            .map(|(path, method, operation)| OperationInfo {
+                operation_id: operation.operation_id.clone(),
+                method: method.to_string(),
+                path: path.to_string(),
+                pointer: child(&child("/paths", path), method),
+            })
+            .collect()
     }
 
     /// The operation with this operationId.
@@ -214,24 +187,23 @@ impl Spec {
         let mut sites = Vec::new();
         let empty = serde_json::Map::new();
         let obj = |p: &str| self.get(p).and_then(Value::as_object).unwrap_or(&empty);
-        for (path, _) in obj("/paths") {
-            let item_ptr = child("/paths", path);
-            self.parameter_sites(&child(&item_ptr, "parameters"), &mut sites);
-            for method in METHODS {
-                let op_ptr = child(&item_ptr, method);
-                if self.get(&op_ptr).is_none() {
-                    continue;
-                }
-                self.parameter_sites(&child(&op_ptr, "parameters"), &mut sites);
-                self.body_sites(
-                    &child(&op_ptr, "requestBody"),
-                    Direction::Request,
-                    &mut sites,
-                );
-                for (code, _) in obj(&child(&op_ptr, "responses")) {
-                    let resp_ptr = child(&child(&op_ptr, "responses"), code);
-                    self.body_sites(&resp_ptr, Direction::Response, &mut sites);
-                }
+        for (path, item) in self.openapi.paths.iter() {
+            if item.as_item().is_some() {
+                let item_ptr = child("/paths", path);
+                self.parameter_sites(&child(&item_ptr, "parameters"), &mut sites);
+            }
+        }
+        for op in self.operations() {
+            let op_ptr = op.pointer;
+            self.parameter_sites(&child(&op_ptr, "parameters"), &mut sites);
+            self.body_sites(
+                &child(&op_ptr, "requestBody"),
+                Direction::Request,
+                &mut sites,
+            );
+            for (code, _) in obj(&child(&op_ptr, "responses")) {
+                let resp_ptr = child(&child(&op_ptr, "responses"), code);
+                self.body_sites(&resp_ptr, Direction::Response, &mut sites);
             }
         }
         for (name, _) in obj("/components/parameters") {
