@@ -9,6 +9,12 @@
 //! `tallyfy-groups` client crate, so tests of that client against it prove
 //! something about the client.
 //!
+//! With [`SandboxBuilder::state_file`] the groups last: loaded on start,
+//! saved atomically before every change is answered, the file locked against
+//! a second sandbox. The `tallyfy-groups-sandbox` binary
+//! (`cargo run -p tallyfy-groups-sandbox -- --help`) serves the same fake as a
+//! local server for any HTTP client.
+//!
 //! The server runs on its own thread with its own Tokio runtime, so it works
 //! from any test runtime (current-thread or multi-thread) and stops — the port
 //! closed, every connection ended — before `drop` returns.
@@ -59,6 +65,7 @@
 //! | invalid field or query parameter | 422 | `{"message": "The given data was invalid.", "errors": {"name": ["The name field is required."]}}` |
 //! | injected rate limit | 429 (+ `Retry-After`, `X-RateLimit-Remaining: 0`) | `{"message": "You've reached the hourly limit for this organization. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}` |
 //! | injected failure | 503 | `{"error": true, "message": "Service unavailable"}` |
+//! | a change the state file could not save (not kept) | 500 | `{"error": true, "message": "…", "code": "SANDBOX_STATE_NOT_SAVED"}` |
 
 mod config;
 mod errors;
