@@ -174,6 +174,7 @@ impl SandboxBuilder {
 
     /// How long [`start`](Self::start) waits for another process to release
     /// the state file's lock before it fails (default: it does not wait).
+    /// The wait blocks the calling thread (it polls the lock every 25 ms).
     pub fn state_lock_wait(mut self, wait: Duration) -> Self {
         self.state_lock_wait = wait;
         self

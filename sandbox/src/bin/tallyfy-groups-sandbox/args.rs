@@ -119,3 +119,50 @@ fn fraction(text: &str) -> Result<f64, String> {
         _ => Err(format!("`{text}` is not a number from 0 to 1")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Proves the clap definition is consistent (no clashing names or bad
+    /// defaults), that every flag of the issue parses, and that bad values
+    /// are usage errors rather than panics.
+    #[test]
+    fn flags_parse() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "tallyfy-groups-sandbox",
+            "--port",
+            "8787",
+            "--seed",
+            "12",
+            "--state",
+            "s.json",
+            "--token",
+            "t",
+            "--latency-ms",
+            "5",
+            "--fail-fraction",
+            "0.25",
+            "--inject-429-every",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(cli.server.port, 8787);
+        assert_eq!(cli.server.seed, 12);
+        assert_eq!(
+            cli.server.state.as_deref(),
+            Some(std::path::Path::new("s.json"))
+        );
+        assert_eq!(cli.faults.inject_429_every, 3);
+        for bad in [
+            &["x", "--fail-fraction", "1.5"][..],
+            &["x", "--token", ""],
+            &["x", "--reset-state"],
+            &["x", "--port", "70000"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //! describe (see `args.rs`), prints `TALLYFY_BASE_URL=… TALLYFY_ORG_ID=…` as
 //! the first line on stdout, serves until SIGINT or SIGTERM, then stops
 //! accepting, lets in-flight requests finish (`--grace-ms`), releases the port
-//! and the state file's lock, and exits 0. Any failure to start (port taken,
+//! and the state file's lock, and exits 0 (a second signal exits at once, 130). Any failure to start (port taken,
 //! state file corrupt, foreign or locked) is one `error:` line on stderr and
 //! exit status 1. The token is never printed.
 
@@ -74,13 +74,24 @@ async fn serve(cli: Cli) -> ExitCode {
         sandbox.groups_url(),
         sandbox.org_id()
     );
+    let mut stop = stop;
     let signal = stop.recv().await;
-    eprintln!("tallyfy-groups sandbox: {signal}, stopping");
+    eprintln!("tallyfy-groups sandbox: {signal}, stopping (a second signal stops at once)");
     // Stops accepting, gives in-flight requests the grace period, closes the
     // port; the state file's lock goes with it.
-    drop(sandbox);
-    eprintln!("tallyfy-groups sandbox: stopped");
-    ExitCode::SUCCESS
+    let stopping = tokio::task::spawn_blocking(move || drop(sandbox));
+    tokio::select! {
+        _ = stopping => {
+            eprintln!("tallyfy-groups sandbox: stopped");
+            ExitCode::SUCCESS
+        }
+        signal = stop.recv() => {
+            // Saves are atomic, so leaving in the middle of one loses nothing
+            // that was answered.
+            eprintln!("tallyfy-groups sandbox: second {signal}, exiting without waiting");
+            std::process::exit(130);
+        }
+    }
 }
 
 /// SIGINT and (on Unix) SIGTERM, registered up front.
@@ -106,9 +117,9 @@ impl StopSignal {
         Ok(StopSignal {})
     }
 
-    /// Waits for the first stop signal and names it.
+    /// Waits for the next stop signal and names it.
     #[cfg(unix)]
-    async fn recv(mut self) -> &'static str {
+    async fn recv(&mut self) -> &'static str {
         tokio::select! {
             _ = self.term.recv() => "SIGTERM",
             _ = self.int.recv() => "SIGINT",
@@ -116,7 +127,7 @@ impl StopSignal {
     }
 
     #[cfg(not(unix))]
-    async fn recv(self) -> &'static str {
+    async fn recv(&mut self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
     }
