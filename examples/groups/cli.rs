@@ -1,18 +1,28 @@
 //! The command line of the `groups` example: commands, arguments and flags (clap).
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tallyfy_groups::SortBy;
 
 /// A command-line client for Tallyfy's Groups API. Reads TALLYFY_ACCESS_TOKEN,
-/// TALLYFY_ORG_ID and TALLYFY_BASE_URL; without a token it uses a local sandbox.
+/// TALLYFY_ORG_ID and TALLYFY_BASE_URL; without a token it uses a local sandbox
+/// whose groups last from one command to the next (see --sandbox-state).
 #[derive(Debug, Parser)]
-#[command(name = "groups", version)]
+#[command(name = "groups", version, arg_required_else_help = true)]
 pub struct Cli {
     /// Print JSON (one document, the API's field names) instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The local sandbox's state file [env: TALLYFY_SANDBOX_STATE; default:
+    /// tallyfy-sandbox/state.json in Cargo's target directory].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub sandbox_state: Option<PathBuf>,
+    /// Start the local sandbox over from its 300 seeded groups (alone: just that).
+    #[arg(long, global = true)]
+    pub reset_sandbox: bool,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +106,9 @@ pub struct ListArgs {
     /// Related data: a comma list of assets, users, guests.
     #[arg(long)]
     pub with: Option<String>,
+    /// The page to fetch (from 1), counted in pages of --per-page.
+    #[arg(long, conflicts_with_all = ["all", "max_items"])]
+    pub page: Option<u32>,
     /// Fetch every page.
     #[arg(long)]
     pub all: bool,

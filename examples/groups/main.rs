@@ -1,14 +1,16 @@
 //! `cargo run --example groups -- <command>`: a small command-line client for the
 //! Groups API built on this crate. With no `TALLYFY_ACCESS_TOKEN` it starts the local
-//! sandbox (seeded with a few hundred groups), so it works on a fresh machine.
+//! sandbox (seeded with a few hundred groups, kept in a state file between
+//! commands; see `sandbox.rs`), so it works on a fresh machine.
 
 mod cli;
 mod output;
+mod sandbox;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use tallyfy_groups::{Client, ENV_TOKEN, Error, Group};
@@ -16,11 +18,29 @@ use tallyfy_groups_sandbox::Sandbox;
 
 use cli::{Cli, Command, ListArgs};
 
-/// How many groups the sandbox starts with when no token is set.
-const SANDBOX_GROUPS: usize = 300;
+/// Why a command failed: the API (or the client) said no, or the local
+/// sandbox could not start.
+enum Failure {
+    Api(Error),
+    Sandbox(String),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Api(error)
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_none() && !cli.reset_sandbox {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingSubcommand,
+                "a command is required (only --reset-sandbox may stand alone)",
+            )
+            .exit();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,24 +53,33 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
+        Err(Failure::Api(error)) => {
             eprintln!("error: {}", output::error_line(&error));
+            ExitCode::FAILURE
+        }
+        Err(Failure::Sandbox(message)) => {
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// The client from the environment, or one pointed at a fresh sandbox (kept alive by
-/// the returned handle) when no token is set.
-async fn connect() -> Result<(Client, Option<Sandbox>), Error> {
+/// The client from the environment, or one pointed at the local sandbox (kept alive
+/// by the returned handle, which also holds its state file's lock) when no token is set.
+async fn connect(cli: &Cli) -> Result<(Client, Option<Sandbox>), Failure> {
     if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
+        if cli.reset_sandbox {
+            return Err(Failure::Sandbox(format!(
+                "--reset-sandbox is for the local sandbox, but {ENV_TOKEN} is set"
+            )));
+        }
         return Ok((Client::from_env()?, None));
     }
-    let sandbox = Sandbox::builder().seed(SANDBOX_GROUPS).start().await;
-    eprintln!(
-        "note: {ENV_TOKEN} is not set; using the local sandbox at {} ({SANDBOX_GROUPS} groups)",
-        sandbox.base_url()
-    );
+    let state = sandbox::state_path(cli.sandbox_state.clone());
+    let sandbox = sandbox::start(&state, cli.reset_sandbox)
+        .await
+        .map_err(Failure::Sandbox)?;
+    eprintln!("{}", sandbox::note(&sandbox, ENV_TOKEN));
     let client = Client::builder()
         .token("sandbox-token")
         .org_id(sandbox.org_id())
@@ -59,12 +88,16 @@ async fn connect() -> Result<(Client, Option<Sandbox>), Error> {
     Ok((client, Some(sandbox)))
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
-    let (client, _sandbox) = connect().await?;
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let (client, _sandbox) = connect(&cli).await?;
     let groups = client.groups();
     let json = cli.json;
-    match cli.command {
-        Command::List(args) => list(&client, args, json).await,
+    let Some(command) = cli.command else {
+        // `--reset-sandbox` alone: the reset was the whole job.
+        return Ok(());
+    };
+    match command {
+        Command::List(args) => Ok(list(&client, args, json).await?),
         Command::Get { id, with } => {
             let mut request = groups.get(id);
             if with.is_some() {
@@ -129,7 +162,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn show(group: Group, json: bool) -> Result<(), Error> {
+fn show(group: Group, json: bool) -> Result<(), Failure> {
     output::group(&group, json);
     Ok(())
 }
@@ -159,6 +192,9 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
                 }
             };
         }
+    }
+    if let Some(page) = args.page {
+        request = request.page(page);
     }
     if !args.all && args.max_items.is_none() {
         let page = request.send().await?;

@@ -1,7 +1,9 @@
-//! [`SandboxBuilder`]: seed data, the accepted token, latency and the
-//! deterministic fault injection (429s and 503s) of a sandbox.
+//! [`SandboxBuilder`]: seed data, the accepted token, latency, the
+//! deterministic fault injection (429s and 503s), the port, the shutdown grace
+//! and the state file of a sandbox.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::Sandbox;
@@ -27,6 +29,11 @@ pub struct SandboxBuilder {
     pub(crate) retry_after_secs: u64,
     pub(crate) fail_first: u64,
     pub(crate) fail_ppm: u64,
+    pub(crate) port: u16,
+    pub(crate) grace: Duration,
+    pub(crate) state_file: Option<PathBuf>,
+    pub(crate) state_lock_wait: Duration,
+    pub(crate) reset_state: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -40,6 +47,11 @@ impl Default for SandboxBuilder {
             retry_after_secs: 1,
             fail_first: 0,
             fail_ppm: 0,
+            port: 0,
+            grace: Duration::from_millis(100),
+            state_file: None,
+            state_lock_wait: Duration::ZERO,
+            reset_state: false,
         }
     }
 }
@@ -56,6 +68,11 @@ impl fmt::Debug for SandboxBuilder {
             .field("retry_after_secs", &self.retry_after_secs)
             .field("fail_first", &self.fail_first)
             .field("fail_ppm", &self.fail_ppm)
+            .field("port", &self.port)
+            .field("grace", &self.grace)
+            .field("state_file", &self.state_file)
+            .field("state_lock_wait", &self.state_lock_wait)
+            .field("reset_state", &self.reset_state)
             .finish()
     }
 }
@@ -125,18 +142,67 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds `127.0.0.1` on a free port and starts serving.
+    /// Listens on `127.0.0.1:port`; `0` (the default) picks a free port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// How long in-flight requests may still finish once the sandbox is
+    /// asked to stop (default 100 ms); connections still open then are cut.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Keeps the groups in `path`, so they outlast the sandbox.
+    ///
+    /// On start the sandbox takes an exclusive lock on `path` + `.lock`
+    /// (held until it stops; another sandbox on the same file is refused, see
+    /// [`state_lock_wait`](Self::state_lock_wait)), then loads `path`; if
+    /// there is no such file it starts from [`seed`](Self::seed) and writes
+    /// the file at once. A file that is not a valid state file is refused
+    /// with an error naming it, and left as it is. Every change (create,
+    /// update, delete) is saved before its answer is sent, atomically
+    /// (temporary file, fsync, rename, directory fsync): a crash at any
+    /// moment leaves the state before or after that change. A change that
+    /// cannot be saved is undone and answered with a 500.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// How long [`start`](Self::start) waits for another process to release
+    /// the state file's lock before it fails (default: it does not wait).
+    /// The wait blocks the calling thread (it polls the lock every 25 ms).
+    pub fn state_lock_wait(mut self, wait: Duration) -> Self {
+        self.state_lock_wait = wait;
+        self
+    }
+
+    /// With [`state_file`](Self::state_file): ignore what the file holds and
+    /// start over from [`seed`](Self::seed), overwriting it (under the lock).
+    pub fn reset_state(mut self, reset: bool) -> Self {
+        self.reset_state = reset;
+        self
+    }
+
+    /// Binds `127.0.0.1` (on [`port`](Self::port), a free one by default)
+    /// and starts serving.
     ///
     /// # Panics
-    /// If the port cannot be bound or the server thread cannot be started;
-    /// see [`try_start`](Self::try_start).
+    /// If the port cannot be bound, the state file cannot be used or the
+    /// server thread cannot be started; see [`try_start`](Self::try_start).
     pub async fn start(self) -> Sandbox {
         self.try_start()
             .await
             .expect("failed to start the Tallyfy Groups sandbox")
     }
 
-    /// Like [`start`](Self::start), but returns the I/O error instead of panicking.
+    /// Like [`start`](Self::start), but returns the error instead of
+    /// panicking: the port cannot be bound, or the state file cannot be used
+    /// (kind `WouldBlock`: another sandbox holds its lock; `InvalidData`: it
+    /// is not a valid state file). The message names the file.
     pub async fn try_start(self) -> std::io::Result<Sandbox> {
         Sandbox::launch(self)
     }

@@ -36,6 +36,8 @@ pub(crate) enum ApiError {
     RateLimited { retry_after_secs: u64 },
     /// 503: injected failure.
     Unavailable,
+    /// 500: the change could not be saved to the state file (and was not kept).
+    StateNotSaved,
 }
 
 impl ApiError {
@@ -48,6 +50,7 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StateNotSaved => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -78,6 +81,11 @@ impl ApiError {
                 "code": "RATE_LIMIT_EXCEEDED",
             }),
             ApiError::Unavailable => json!({"error": true, "message": "Service unavailable"}),
+            ApiError::StateNotSaved => json!({
+                "error": true,
+                "message": "The sandbox could not save its state file; nothing was changed.",
+                "code": "SANDBOX_STATE_NOT_SAVED",
+            }),
         }
     }
 }

@@ -9,6 +9,12 @@
 //! `tallyfy-groups` client crate, so tests of that client against it prove
 //! something about the client.
 //!
+//! With [`SandboxBuilder::state_file`] the groups last: loaded on start,
+//! saved atomically before every change is answered, the file locked against
+//! a second sandbox. The `tallyfy-groups-sandbox` binary
+//! (`cargo run -p tallyfy-groups-sandbox -- --help`) serves the same fake as a
+//! local server for any HTTP client.
+//!
 //! The server runs on its own thread with its own Tokio runtime, so it works
 //! from any test runtime (current-thread or multi-thread) and stops — the port
 //! closed, every connection ended — before `drop` returns.
@@ -59,17 +65,20 @@
 //! | invalid field or query parameter | 422 | `{"message": "The given data was invalid.", "errors": {"name": ["The name field is required."]}}` |
 //! | injected rate limit | 429 (+ `Retry-After`, `X-RateLimit-Remaining: 0`) | `{"message": "You've reached the hourly limit for this organization. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}` |
 //! | injected failure | 503 | `{"error": true, "message": "Service unavailable"}` |
+//! | a change the state file could not save (not kept) | 500 | `{"error": true, "message": "…", "code": "SANDBOX_STATE_NOT_SAVED"}` |
 
 mod config;
 mod errors;
 mod query;
 mod routes;
 mod server;
+mod state_file;
 mod store;
 mod validate;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
@@ -79,6 +88,7 @@ use tokio::sync::oneshot;
 pub use config::SandboxBuilder;
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+pub use state_file::{STATE_FORMAT, STATE_VERSION};
 pub use store::SEED_DESCRIPTIONS;
 pub use validate::NAME_MAX_CHARS;
 
@@ -92,6 +102,7 @@ pub struct Sandbox {
     shared: Arc<server::Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    loaded: bool,
 }
 
 impl Sandbox {
@@ -106,7 +117,28 @@ impl Sandbox {
     }
 
     pub(crate) fn launch(config: SandboxBuilder) -> std::io::Result<Sandbox> {
-        let std_listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let (store, state, loaded) = match &config.state_file {
+            None => (
+                store::Store::seeded(SANDBOX_ORG_ID, config.seed),
+                None,
+                false,
+            ),
+            Some(path) => {
+                let (file, stored) =
+                    state_file::StateFile::open(path, config.state_lock_wait, config.reset_state)?;
+                let loaded = stored.is_some();
+                let store = match stored {
+                    Some(store) => store,
+                    None => {
+                        let store = store::Store::seeded(SANDBOX_ORG_ID, config.seed);
+                        file.save(&store)?;
+                        store
+                    }
+                };
+                (store, Some(file), loaded)
+            }
+        };
+        let std_listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -116,17 +148,20 @@ impl Sandbox {
             let _entered = runtime.enter();
             tokio::net::TcpListener::from_std(std_listener)?
         };
-        let shared = Arc::new(server::Shared::new(config, format!("http://{addr}/api")));
+        let base_url = format!("http://{addr}/api");
+        let shared = Arc::new(server::Shared::new(config, store, state, base_url));
         let app = server::router(shared.clone());
         let (shutdown, signal) = oneshot::channel();
+        let grace = shared.config.grace;
         let thread = std::thread::Builder::new()
             .name(format!("tallyfy-sandbox-{}", addr.port()))
-            .spawn(move || server::run(runtime, listener, app, signal))?;
+            .spawn(move || server::run(runtime, listener, app, signal, grace))?;
         Ok(Sandbox {
             addr,
             shared,
             shutdown: Some(shutdown),
             thread: Some(thread),
+            loaded,
         })
     }
 
@@ -161,14 +196,27 @@ impl Sandbox {
         self.shared.requests.load(Ordering::SeqCst)
     }
 
+    /// The state file, if [`SandboxBuilder::state_file`] set one.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared.state_path()
+    }
+
+    /// Whether the groups were loaded from the state file (`false`: they
+    /// are the seed, because there is no state file, it did not exist yet,
+    /// or [`SandboxBuilder::reset_state`] asked to start over).
+    pub fn state_loaded(&self) -> bool {
+        self.loaded
+    }
+
     /// Stops the sandbox now; the same as dropping it.
     pub fn shutdown(self) {}
 }
 
 impl Drop for Sandbox {
     /// Asks the server to stop (it stops accepting at once and gives
-    /// in-flight requests 100 ms), then waits for its thread, so the port is
-    /// closed when this returns.
+    /// in-flight requests [`SandboxBuilder::shutdown_grace`], 100 ms by
+    /// default), then waits for its thread, so the port is closed (and the
+    /// state file's lock released) when this returns.
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());

@@ -2,8 +2,10 @@
 //!
 //! List and get validate their query first (422), then look up (404); update
 //! looks the group up first (404, like Laravel's route binding), then
-//! validates the body (422 or 400); create and update hold the store's lock
-//! from the uniqueness check to the write. Authentication and fault
+//! validates the body (422 or 400); create, update and delete change the
+//! store through [`Shared::change`], which holds the store's lock from the
+//! uniqueness check to the write and saves the state file (if any) before
+//! the answer is made. Authentication and fault
 //! injection happen earlier, in [`crate::server`].
 
 use std::sync::Arc;
@@ -39,9 +41,10 @@ pub(crate) async fn create(
     Path(org_id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let mut store = shared.store();
-    let input = validate::group_input(&body, |name| store.name_taken(&org_id, name, None))?;
-    let group = store.create(&org_id, input);
+    let group = shared.change(|store| {
+        let input = validate::group_input(&body, |name| store.name_taken(&org_id, name, None))?;
+        Ok(store.create(&org_id, input))
+    })?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"data": group.to_json(false)}),
@@ -70,16 +73,17 @@ pub(crate) async fn update(
     Path((org_id, group_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
-    let mut store = shared.store();
-    if store.get(&org_id, &group_id).is_none() {
-        return Err(ApiError::NotFound);
-    }
-    let input = validate::group_input(&body, |name| {
-        store.name_taken(&org_id, name, Some(&group_id))
+    let group = shared.change(|store| {
+        if store.get(&org_id, &group_id).is_none() {
+            return Err(ApiError::NotFound);
+        }
+        let input = validate::group_input(&body, |name| {
+            store.name_taken(&org_id, name, Some(&group_id))
+        })?;
+        store
+            .update(&org_id, &group_id, input)
+            .ok_or(ApiError::NotFound)
     })?;
-    let group = store
-        .update(&org_id, &group_id, input)
-        .ok_or(ApiError::NotFound)?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"data": group.to_json(false)}),
@@ -91,9 +95,12 @@ pub(crate) async fn destroy(
     State(shared): State<Arc<Shared>>,
     Path((org_id, group_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    if shared.store().delete(&org_id, &group_id) {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    shared.change(|store| {
+        if store.delete(&org_id, &group_id) {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound)
+        }
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

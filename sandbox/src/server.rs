@@ -1,8 +1,10 @@
-//! The HTTP side: shared state, the router, the middleware that counts
-//! requests, injects latency and faults, checks the bearer token and stamps
-//! `X-Request-Id`, and the server thread's run loop.
+//! The HTTP side: shared state (and the one way to change it, which saves
+//! the state file), the router, the middleware that counts requests, injects
+//! latency and faults, checks the bearer token and stamps `X-Request-Id`, and
+//! the server thread's run loop.
 
 use std::future::{IntoFuture, pending};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -21,10 +23,8 @@ use tokio::sync::oneshot;
 use crate::config::SandboxBuilder;
 use crate::errors::ApiError;
 use crate::routes;
+use crate::state_file::StateFile;
 use crate::store::Store;
-
-/// How long in-flight requests may finish after shutdown is asked for.
-const GRACE: Duration = Duration::from_millis(100);
 
 /// Numbers the sandboxes of this process, so request ids differ between them.
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -34,15 +34,23 @@ static INSTANCES: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Shared {
     pub(crate) config: SandboxBuilder,
     store: Mutex<Store>,
+    /// Where changes are saved, if anywhere; written only under `store`'s lock.
+    state: Option<StateFile>,
     pub(crate) requests: AtomicU64,
     pub(crate) base_url: String,
     instance: u64,
 }
 
 impl Shared {
-    pub(crate) fn new(config: SandboxBuilder, base_url: String) -> Self {
+    pub(crate) fn new(
+        config: SandboxBuilder,
+        store: Store,
+        state: Option<StateFile>,
+        base_url: String,
+    ) -> Self {
         Shared {
-            store: Mutex::new(Store::seeded(crate::SANDBOX_ORG_ID, config.seed)),
+            store: Mutex::new(store),
+            state,
             config,
             requests: AtomicU64::new(0),
             base_url,
@@ -50,8 +58,39 @@ impl Shared {
         }
     }
 
+    /// The store, locked, for reading. Changes go through [`change`](Self::change).
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies `edit` to a copy of the store under the lock; if it succeeds,
+    /// saves the copy to the state file (when there is one) and only then
+    /// makes it the store. So an answer is sent only after its change is on
+    /// disk, and a change that cannot be saved is not kept (500).
+    pub(crate) fn change<T>(
+        &self,
+        edit: impl FnOnce(&mut Store) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut store = self.store();
+        let Some(state) = &self.state else {
+            return edit(&mut store);
+        };
+        let mut next = store.clone();
+        let out = edit(&mut next)?;
+        if let Err(e) = state.save(&next) {
+            eprintln!(
+                "tallyfy-groups sandbox: cannot save {}: {e}; the change was not kept",
+                state.path().display()
+            );
+            return Err(ApiError::StateNotSaved);
+        }
+        *store = next;
+        Ok(out)
+    }
+
+    /// The state file's path, if there is one.
+    pub(crate) fn state_path(&self) -> Option<&Path> {
+        self.state.as_ref().map(StateFile::path)
     }
 
     /// The absolute URL of an organisation's list endpoint.
@@ -128,13 +167,14 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
 }
 
 /// The server thread: serve until `shutdown` fires (or its sender is
-/// dropped), stop accepting at once, give in-flight requests [`GRACE`], then
+/// dropped), stop accepting at once, give in-flight requests `grace`, then
 /// drop the runtime, which ends every connection still open.
 pub(crate) fn run(
     runtime: Runtime,
     listener: TcpListener,
     app: Router,
     shutdown: oneshot::Receiver<()>,
+    grace: Duration,
 ) {
     runtime.block_on(async move {
         let (stopping_tx, stopping_rx) = oneshot::channel::<()>();
@@ -145,7 +185,7 @@ pub(crate) fn run(
         let serve = axum::serve(listener, app).with_graceful_shutdown(signal);
         let deadline = async move {
             if stopping_rx.await.is_ok() {
-                tokio::time::sleep(GRACE).await;
+                tokio::time::sleep(grace).await;
             } else {
                 pending::<()>().await;
             }

@@ -1,12 +1,14 @@
 //! The sandbox's state: one list of groups per organisation id, with
 //! deterministic ids and timestamps.
 //!
-//! Nothing here knows about HTTP; the routes validate input first and then
-//! call these methods with the store locked.
+//! Nothing here knows about HTTP or files; the routes validate input first and
+//! then call these methods with the store locked, and [`crate::state_file`]
+//! saves and loads the whole store.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The descriptions seeded groups cycle through (group `i` gets entry `(i - 1) % 4`).
@@ -20,8 +22,8 @@ pub const SEED_DESCRIPTIONS: [&str; 4] = [
 /// `created_at` of seeded group 1 (2023-01-15T09:00:00Z); group `i` is `i - 1` hours later.
 const SEED_EPOCH: u64 = 1_673_773_200;
 
-/// One group as the store keeps it.
-#[derive(Debug, Clone)]
+/// One group as the store keeps it (and as the state file holds it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Group {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -67,10 +69,11 @@ pub(crate) struct GroupInput {
     pub(crate) guests: Option<Vec<String>>,
 }
 
-/// All organisations' groups.
-#[derive(Debug, Default)]
+/// All organisations' groups; serialised whole into a state file.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Store {
-    orgs: HashMap<String, Vec<Group>>,
+    orgs: BTreeMap<String, Vec<Group>>,
     /// Groups ever created (seeded ones included); drives ids.
     created: u64,
     /// Changes ever made; drives `created_seq` / `updated_seq`.
@@ -112,6 +115,37 @@ impl Store {
             .collect();
         store.orgs.insert(org_id.to_owned(), groups);
         store
+    }
+
+    /// Whether a store read from a file can be used: group ids unique, and the
+    /// counters that make new ids and orders not behind what the store holds.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut count = 0u64;
+        for (org, groups) in &self.orgs {
+            for group in groups {
+                count += 1;
+                if !ids.insert(group.id.as_str()) {
+                    return Err(format!(
+                        "group id {} appears twice (organisation {org})",
+                        group.id
+                    ));
+                }
+                if group.created_seq > self.seq || group.updated_seq > self.seq {
+                    return Err(format!(
+                        "group {} is newer than the store's change counter",
+                        group.id
+                    ));
+                }
+            }
+        }
+        if count > self.created {
+            return Err(format!(
+                "{count} groups but only {} were ever created",
+                self.created
+            ));
+        }
+        Ok(())
     }
 
     /// The organisation's groups in creation order (empty for an unknown organisation).

@@ -118,3 +118,34 @@ fn serves_independently_of_the_callers_runtime() {
     drop(runtime);
     drop(sandbox);
 }
+
+/// Proves `shutdown_grace` lets a request that the sandbox is already
+/// handling finish: the request is counted (it is inside the sandbox,
+/// waiting out the latency) before the drop starts, and it still gets its
+/// 200 — the path the server binary takes on SIGINT/SIGTERM.
+#[tokio::test]
+async fn shutdown_grace_lets_in_flight_requests_finish() {
+    let sandbox = Sandbox::builder()
+        .seed(1)
+        .latency(Duration::from_millis(300))
+        .shutdown_grace(Duration::from_secs(20))
+        .start()
+        .await;
+    let url = sandbox.groups_url();
+    let in_flight = tokio::spawn(async move { send(http().get(url)).await });
+    let mut polls = 0;
+    while sandbox.request_count() == 0 && polls < 1000 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        polls += 1;
+    }
+    assert_eq!(
+        sandbox.request_count(),
+        1,
+        "the request reached the sandbox"
+    );
+    tokio::task::spawn_blocking(move || drop(sandbox))
+        .await
+        .unwrap();
+    let answer = in_flight.await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.raw);
+}

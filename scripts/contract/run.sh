@@ -10,7 +10,9 @@
 #          clients       openapi-typescript + tsc + fetch, openapi-python-client, against Prism
 #          schemathesis  st run against Prism in static (examples) and dynamic (schemas) mode
 #          rust          this crate's contract test (tests/contract_prism.rs) against Prism
-#          all           install, lint, clients, schemathesis, rust (the default)
+#          roundtrip     the TypeScript and Python clients' stateful round trip against
+#                        the sandbox server (roundtrip.sh)
+#          all           install, lint, clients, schemathesis, rust, roundtrip (the default)
 #   SPEC   the OpenAPI document (default: spec/tallyfy-groups.yaml)
 #
 # Exits non-zero when any check fails. Prism listens on 127.0.0.1 only and is
@@ -18,12 +20,14 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/roundtrip.sh"
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 STAGE=all
 case "${1:-}" in
-  install | lint | clients | schemathesis | rust | all) STAGE="$1"; shift ;;
+  install | lint | clients | schemathesis | rust | roundtrip | all) STAGE="$1"; shift ;;
   -h | --help | help) usage; exit 0 ;;
 esac
 SPEC_ARG="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
@@ -32,7 +36,7 @@ SPEC_ARG="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
 SPEC="$(cd "$(dirname "$SPEC_ARG")" && pwd)/$(basename "$SPEC_ARG")"
 cd "$REPO_ROOT"
 
-trap stop_prism EXIT
+trap 'stop_prism; stop_sandbox || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -188,7 +192,8 @@ case "$STAGE" in
   clients) stage_clients ;;
   schemathesis) stage_schemathesis ;;
   rust) stage_rust ;;
-  all) stage_lint; stage_clients; stage_schemathesis; stage_rust ;;
+  roundtrip) stage_roundtrip ;;
+  all) stage_lint; stage_clients; stage_schemathesis; stage_rust; stage_roundtrip ;;
 esac
 
 if [[ "$STAGE" != install ]]; then

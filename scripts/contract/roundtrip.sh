@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# The `roundtrip` stage of run.sh: the TypeScript and Python clients generated from
+# the spec run a full stateful round trip (create, get, list every page, update,
+# delete, then 404) against the sandbox server, where contract.mts / contract.py
+# check shapes against Prism. Source it from run.sh after lib.sh and sandbox.sh;
+# it defines functions only and uses run.sh's `step`, PASSED and FAILED.
+
+roundtrip_typescript() {
+  local gen="$TOOLS_DIR/gen/ts" out="$TOOLS_DIR/build/ts-roundtrip" tsconfig="$CONTRACT_DIR/ts/tsconfig.roundtrip.json"
+  rm -rf "$out"
+  mkdir -p "$gen"
+  "$NODE_BIN/openapi-typescript" "$SPEC" --redocly "$CONTRACT_DIR/ts/redocly-typegen.yaml" \
+    --output "$gen/tallyfy-groups.d.ts"
+  "$NODE_BIN/tsc" -p "$tsconfig" --strict --outDir "$out"
+  node "$out/roundtrip.mjs"
+}
+
+roundtrip_python() {
+  local gen="$TOOLS_DIR/gen/py-roundtrip"
+  rm -rf "$gen"
+  mkdir -p "$gen"
+  # cd: openapi-python-client resolves some paths against the working directory.
+  (cd "$TOOLS_DIR" && "$VENV_BIN/openapi-python-client" generate --path "$SPEC" --meta none \
+    --config "$CONTRACT_DIR/py/openapi-python-client.yaml" \
+    --output-path "$gen/tallyfy_groups_py" --overwrite --fail-on-warning)
+  PYTHONPATH="$gen" "$VENV_BIN/python" "$CONTRACT_DIR/py/roundtrip.py"
+}
+
+stage_roundtrip() {
+  local name="roundtrip: the sandbox server stops cleanly on SIGTERM"
+  start_sandbox "$TOOLS_DIR/work/roundtrip"
+  step "roundtrip: TypeScript client against the sandbox server" roundtrip_typescript
+  step "roundtrip: Python client against the sandbox server" roundtrip_python
+  # Not through `step`: only this shell can wait for the server and see its exit status.
+  if stop_sandbox; then
+    PASSED+=("$name"); log "✔ $name"
+  else
+    FAILED+=("$name"); log "✘ $name"
+  fi
+}

@@ -1,0 +1,270 @@
+//! The `groups` example CLI with no token, as a user runs it: separate
+//! processes sharing the local sandbox's state file. Every test uses its own
+//! temporary state file (never the default one under `target/`).
+//!
+//! The example binary is built once per test run with `cargo build --example
+//! groups` (a no-op when it is up to date), because Cargo gives integration
+//! tests the path of binaries but not of examples.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::Value;
+
+/// A directory of its own under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tallyfy-groups-cli-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The freshly built example, next to this test's own `deps/` directory.
+fn groups_exe() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let test_exe = std::env::current_exe().expect("the test knows its path");
+        // target/<profile>/deps/example_cli-HASH → target/<profile>
+        let profile_dir = test_exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test runs from target/<profile>/deps");
+        let mut build = Command::new(env!("CARGO"));
+        build
+            .args(["build", "--quiet", "--example", "groups"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir
+            .file_name()
+            .is_some_and(|name| name == "release")
+        {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "cargo build --example groups failed");
+        let exe = profile_dir
+            .join("examples")
+            .join(format!("groups{}", std::env::consts::EXE_SUFFIX));
+        assert!(exe.is_file(), "no example binary at {}", exe.display());
+        exe
+    })
+}
+
+/// Runs `groups ARGS` against the sandbox on `state` (no token in the environment).
+fn groups(state: &Path, args: &[&str]) -> Output {
+    groups_command(state, args)
+        .output()
+        .expect("the example runs")
+}
+
+fn groups_command(state: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(groups_exe());
+    command
+        .arg("--sandbox-state")
+        .arg(state)
+        .args(args)
+        .env_remove("TALLYFY_ACCESS_TOKEN")
+        .env_remove("TALLYFY_ORG_ID")
+        .env_remove("TALLYFY_BASE_URL")
+        .env_remove("TALLYFY_SANDBOX_STATE")
+        .stdin(Stdio::null());
+    command
+}
+
+fn ok_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "exit {:?}; stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("--json prints one JSON document")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Proves the newcomer's walk-through works as separate commands: a group
+/// created by one process is found by the next ones (list --q, get), gets
+/// members added, is deleted, and is then gone (404, non-zero exit); stderr
+/// says the sandbox is in use and names the state file.
+#[test]
+fn create_then_get_in_separate_processes() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+
+    let created = groups(
+        &state,
+        &["create", "--name", "Ops", "--description", "x", "--json"],
+    );
+    let note = stderr(&created);
+    assert!(note.contains("using the local sandbox"), "{note}");
+    assert!(note.contains(state.to_str().unwrap()), "{note}");
+    let id = ok_json(&created)["id"].as_str().unwrap().to_owned();
+
+    let got = groups(&state, &["get", &id, "--json"]);
+    assert!(
+        stderr(&got).contains("state loaded from"),
+        "{}",
+        stderr(&got)
+    );
+    let got = ok_json(&got);
+    assert_eq!(got["name"], "Ops");
+    assert_eq!(got["description"], "x");
+
+    let found = ok_json(&groups(&state, &["list", "--q", "Ops", "--json"]));
+    let ids: Vec<&str> = found["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+
+    let added = ok_json(&groups(
+        &state,
+        &["add-members", &id, "1001", "1002", "--json"],
+    ));
+    assert_eq!(added["members"], serde_json::json!([1001, 1002]));
+    let got = ok_json(&groups(&state, &["get", &id, "--json"]));
+    assert_eq!(got["members"], serde_json::json!([1001, 1002]));
+
+    let deleted = groups(&state, &["delete", &id]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    let gone = groups(&state, &["get", &id]);
+    assert!(!gone.status.success());
+    assert!(stderr(&gone).contains("404"), "{}", stderr(&gone));
+}
+
+/// Proves `--reset-sandbox` forgets what earlier commands did: the group
+/// created before is 404 after a reset, and the seed's 300 groups are back.
+#[test]
+fn reset_sandbox_forgets_changes() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let created = ok_json(&groups(
+        &state,
+        &["create", "--name", "Temp", "--description", "", "--json"],
+    ));
+    let id = created["id"].as_str().unwrap();
+    assert!(groups(&state, &["get", id]).status.success());
+
+    let reset = groups(&state, &["--reset-sandbox"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let gone = groups(&state, &["get", id]);
+    assert!(!gone.status.success());
+    assert!(stderr(&gone).contains("404"), "{}", stderr(&gone));
+    let all = ok_json(&groups(&state, &["list", "--all", "--json"]));
+    assert_eq!(all["data"].as_array().unwrap().len(), 300);
+}
+
+/// Proves `list --page 2 --per-page 25` is one page: groups 26 to 50 of the
+/// seed, in order, with the page's own pagination; and that `--page` with
+/// `--all` is refused as a usage error.
+#[test]
+fn list_page_two_of_twenty_five() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let page = ok_json(&groups(
+        &state,
+        &["list", "--page", "2", "--per-page", "25", "--json"],
+    ));
+    let names: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (26..=50).map(|i| format!("Group {i:04}")).collect();
+    assert_eq!(names, expected);
+    assert_eq!(page["meta"]["pagination"]["current_page"], 2);
+    assert_eq!(page["meta"]["pagination"]["total"], 300);
+
+    let both = groups(&state, &["list", "--page", "2", "--all"]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+}
+
+/// Proves concurrent commands on one state file take turns instead of
+/// corrupting it: eight `create` processes started together all succeed
+/// (each waits for the lock), and afterwards the file loads and holds all
+/// eight groups.
+#[test]
+fn concurrent_commands_take_turns() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            groups_command(
+                &state,
+                &[
+                    "create",
+                    "--name",
+                    &format!("Parallel {i}"),
+                    "--description",
+                    "",
+                ],
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the example starts")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let found = ok_json(&groups(
+        &state,
+        &["list", "--q", "Parallel", "--per-page", "100", "--json"],
+    ));
+    assert_eq!(found["data"].as_array().unwrap().len(), 8);
+}
+
+/// Proves `TALLYFY_SANDBOX_STATE` picks the state file when the flag is not
+/// given, and that a corrupt state file is refused (non-zero exit, the file
+/// named, the way out suggested) and left as it was.
+#[test]
+fn env_var_picks_the_state_file_and_corrupt_files_are_refused() {
+    let dir = TempDir::new();
+    let state = dir.path().join("from-env.json");
+    let output = Command::new(groups_exe())
+        .args(["list", "--per-page", "1"])
+        .env_remove("TALLYFY_ACCESS_TOKEN")
+        .env("TALLYFY_SANDBOX_STATE", &state)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains(state.to_str().unwrap()));
+    assert!(state.is_file());
+
+    let corrupt = dir.path().join("corrupt.json");
+    std::fs::write(&corrupt, "{\"format\": ").unwrap();
+    let output = groups(&corrupt, &["list"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains(corrupt.to_str().unwrap()), "{message}");
+    assert!(message.contains("--reset-sandbox"), "{message}");
+    assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), "{\"format\": ");
+}
