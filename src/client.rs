@@ -278,7 +278,7 @@ impl ClientBuilder {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let http = reqwest::Client::builder()
+        let http = crate::tls::configure(reqwest::Client::builder())?
             .default_headers(headers)
             .user_agent(
                 HeaderValue::from_str(&self.user_agent)

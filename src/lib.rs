@@ -44,6 +44,7 @@ mod paging;
 mod response;
 mod retry;
 mod timestamp;
+mod tls;
 mod validate;
 
 pub use capture::{CapturedResponse, capture_responses};
