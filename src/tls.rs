@@ -30,18 +30,6 @@ compile_error!(
      `rustls-aws-lc` or `native-tls`"
 );
 
-/// The name of the TLS backend and provider this build uses, for error messages.
-#[cfg(feature = "native-tls")]
-pub(crate) const BACKEND: &str = "native-tls";
-#[cfg(all(feature = "rustls-aws-lc", not(feature = "native-tls")))]
-pub(crate) const BACKEND: &str = "rustls (aws-lc-rs)";
-#[cfg(all(
-    feature = "rustls-ring",
-    not(feature = "rustls-aws-lc"),
-    not(feature = "native-tls")
-))]
-pub(crate) const BACKEND: &str = "rustls (ring)";
-
 /// Sets up TLS on `builder` for the backend the features select.
 pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
     #[cfg(feature = "native-tls")]
@@ -65,8 +53,14 @@ mod with_rustls {
     use rustls::crypto::CryptoProvider;
     use rustls_platform_verifier::BuilderVerifierExt;
 
-    use super::BACKEND;
     use crate::error::Error;
+
+    /// The provider this build uses, for error messages.
+    const BACKEND: &str = if cfg!(feature = "rustls-aws-lc") {
+        "rustls (aws-lc-rs)"
+    } else {
+        "rustls (ring)"
+    };
 
     pub(super) fn configure(
         builder: reqwest::ClientBuilder,
