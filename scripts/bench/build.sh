@@ -9,7 +9,7 @@
 #      the floor for any reqwest client;
 #
 # each built clean in release with `--timings` in its own target dir. Prints for each the
-# wall time, the unit count, the ten slowest units, and which build scripts compiled C;
+# wall time, the unit count, the ten slowest units, and which build scripts ran a C compiler;
 # then the ratios crate/floor. Finally it edits the spec of the copy and times the
 # rebuild of the crate application. Both applications use this repository's Cargo.lock,
 # so they build the same dependency versions as the crate's own tests.
@@ -163,7 +163,7 @@ def label(u):
         kind = " (build script)" if u.get("mode") != "run-custom-build" else kind
     return f"{u['name']} v{u['version']}{kind}"
 slowest = sorted(units, key=lambda u: -u["duration"])[:10]
-# Build scripts that compiled C: the cc crate announces the compiler it looks for.
+# Build scripts that ran the C compiler: the cc crate announces the compiler it looks for.
 c_builds = []
 for output in glob.glob(os.path.join(target, "release", "build", "*", "output")):
     text = open(output, errors="replace").read()
@@ -207,10 +207,10 @@ for s in (crate, floor):
     for label, secs in s["slowest"]:
         print(f"    {secs:7.1f} s  {label}")
     if s["c_builds"]:
-        print(f"  build scripts that compiled C: {', '.join(s['c_builds'])}"
+        print(f"  build scripts that ran the C compiler: {', '.join(s['c_builds'])}"
               f" ({s['c_seconds']:.1f} s running them)")
     else:
-        print("  build scripts that compiled C: none")
+        print("  build scripts that ran the C compiler: none")
 print(f"\nratio crate/floor: wall {crate['wall'] / floor['wall']:.2f}, "
       f"units {crate['units'] / floor['units']:.2f} ({crate['units']} / {floor['units']})")
 print(f"rebuild of the crate app after a spec edit (release): {spec_edit} s")
