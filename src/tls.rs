@@ -17,6 +17,10 @@
 //! handed to this client alone. This module must never change process-wide state:
 //! no `CryptoProvider::install_default`, no environment, no globals; an application
 //! that installs its own default provider keeps it, and this client ignores it.
+//!
+//! With rustls, reqwest's own TLS settings (`tls_certs_merge`, `tls_version_min`,
+//! `tls_danger_accept_invalid_certs`, …) do not apply to a preconfigured `ClientConfig`:
+//! any TLS option the crate grows belongs in this module.
 
 use crate::error::Error;
 
