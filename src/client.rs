@@ -316,7 +316,7 @@ impl ClientBuilder {
                 (http, Some(per_request))
             }
             None => {
-                let http = reqwest::Client::builder()
+                let http = crate::tls::configure(reqwest::Client::builder())?
                     .default_headers(headers)
                     .user_agent(user_agent)
                     .connect_timeout(self.connect_timeout)

@@ -46,6 +46,7 @@ mod response;
 mod retry;
 mod send_sync;
 mod timestamp;
+mod tls;
 mod transport;
 mod validate;
 

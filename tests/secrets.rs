@@ -255,38 +255,3 @@ async fn ids_cannot_escape_their_path_segment() {
         "/organizations/..%2Fother-org/groups/g"
     );
 }
-
-// Proves HTTPS works out of the box: a TLS handshake is attempted (and fails against
-// a server that speaks plain TCP) instead of the URL scheme being unsupported.
-#[tokio::test]
-async fn https_is_supported_without_extra_features() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        use tokio::io::AsyncWriteExt;
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let _ = socket.write_all(b"this is not TLS\r\n\r\n").await;
-        }
-    });
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(format!("https://127.0.0.1:{port}"))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
-    let mut chain = format!("{err}");
-    let mut source = std::error::Error::source(&err);
-    while let Some(inner) = source {
-        chain.push_str(&format!(" / {inner}"));
-        source = inner.source();
-    }
-    assert!(matches!(err, Error::Transport { .. }), "{chain}");
-    // rustls read the server's first bytes as a TLS record and rejected them.
-    assert!(
-        chain.contains("corrupt message") || chain.contains("InvalidContentType"),
-        "{chain}"
-    );
-    assert_no_token(&chain, "TLS error");
-}
