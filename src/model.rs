@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::Timestamp;
 
 pub use crate::generated::types::{
-    ErrorBody, ErrorDetail, ErrorFlag, FieldErrors, Group, MemberId, PageLinks, Pagination,
-    PaginationLinks, SortBy,
+    ErrorBody, ErrorDetail, ErrorFlag, FieldErrors, Group, MemberId, PageLinks, PageLinksInner,
+    Pagination, PaginationLinks, SortBy,
 };
 
 impl Group {
@@ -45,7 +45,7 @@ impl Pagination {
     /// `[]`, null or missing).
     pub fn next_link(&self) -> Option<&str> {
         match &self.links {
-            Some(PaginationLinks::PageLinks(links)) => links.next.as_deref(),
+            Some(PaginationLinks::PageLinks(PageLinks(Some(links)))) => links.next.as_deref(),
             _ => None,
         }
     }
