@@ -11,7 +11,8 @@
 #          schemathesis  st run against Prism in static (examples) and dynamic (schemas) mode
 #          rust          this crate's contract test (tests/contract_prism.rs) against Prism
 #          generators    openapi-generator python + typescript-fetch round trips (generators.sh)
-#          all           install, lint, clients, schemathesis, rust, generators (the default)
+#          docs          redocly build-docs (one offline page) opened in headless Chromium (docs.sh)
+#          all           install, lint, clients, schemathesis, rust, generators, docs (the default)
 #   SPEC   the OpenAPI document (default: spec/tallyfy-groups.yaml)
 #
 # Exits non-zero when any check fails. Prism listens on 127.0.0.1 only and is
@@ -20,12 +21,13 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$CONTRACT_DIR/generators.sh"
+source "$CONTRACT_DIR/docs.sh"
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 STAGE=all
 case "${1:-}" in
-  install | lint | clients | schemathesis | rust | generators | all) STAGE="$1"; shift ;;
+  install | lint | clients | schemathesis | rust | generators | docs | all) STAGE="$1"; shift ;;
   -h | --help | help) usage; exit 0 ;;
 esac
 SPEC_ARG="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
@@ -218,7 +220,8 @@ case "$STAGE" in
   schemathesis) stage_schemathesis ;;
   rust) stage_rust ;;
   generators) stage_generators ;;
-  all) stage_lint; stage_clients; stage_schemathesis; stage_rust; stage_generators ;;
+  docs) stage_docs ;;
+  all) stage_lint; stage_clients; stage_schemathesis; stage_rust; stage_generators; stage_docs ;;
 esac
 
 if [[ "$STAGE" != install ]]; then
