@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Stage `docs` of scripts/contract/run.sh (sourced by it, after lib.sh): the rendered
 # reference. Builds the spec into one self-contained HTML page with `redocly build-docs
-# --inlineBundle` (no CDN), failing on any warning, then opens it in headless Chromium
+# --inlineBundle` (no CDN), failing on any warning (and on a `$ref` that `redocly bundle`
+# cannot resolve, which build-docs renders as nothing without a word), then opens it in headless Chromium
 # (Debian's `chromium`, installed with apt-get when missing) with no network at all,
 # and checks that each of the five operations rendered:
 #
@@ -26,13 +27,21 @@ for path, item in (spec.get("paths") or {}).items():
     for method in ("get", "put", "post", "delete", "patch", "head", "options", "trace"):
         op = item.get(method)
         if op:
-            print(f"{op['operationId']}={op.get('summary', '')}")
+            if not op.get("summary"):
+                sys.exit(f"{method.upper()} {path} has no summary: the reference would title it by its path")
+            print(f"{op['operationId']}={op['summary']}")
 PY
 }
 
 docs_build() {
   local out rc=0
   rm -rf "$DOCS_DIR"; mkdir -p "$DOCS_DIR"
+  # build-docs renders what it cannot resolve as empty, silently; the bundler reports it.
+  out="$("$NODE_BIN/redocly" bundle "$SPEC" --output "$DOCS_DIR/bundled.yaml" 2>&1)" || rc=$?
+  out="$(printf '%s\n' "$out" | sed '/^ *[╔║╚]/d' | cat -s)"
+  if (( rc != 0 )) || grep -qiE 'warn|error|problem' <<<"$out"; then
+    printf '%s\n' "$out" >&2; echo "redocly bundle reported problems (above)" >&2; return 1
+  fi
   out="$("$NODE_BIN/redocly" build-docs "$SPEC" --inlineBundle --output "$DOCS_HTML" 2>&1)" || rc=$?
   out="$(printf '%s\n' "$out" | sed '/^ *[╔║╚]/d' | cat -s)"
   printf '%s\n' "$out"
@@ -88,6 +97,7 @@ docs_render() {
   [[ -s "$DOCS_HTML" ]] || { echo "no page to open: run the docs build first" >&2; return 1; }
   local url="file://$DOCS_HTML" dom="$DOCS_DIR/dom.html" png="$DOCS_DIR/screenshot.png"
   local console="$DOCS_DIR/chromium.log" missing=0 id summary route first=""
+  docs_operations >"$DOCS_DIR/operations.txt"
   chromium_run --dump-dom "$url" >"$dom" 2>"$console"
   rendered_text "$dom" >"$DOCS_DIR/text.txt"
   if grep -q 'Failed to load API description' "$DOCS_DIR/text.txt"; then
@@ -106,7 +116,7 @@ docs_render() {
     else
       echo "not rendered: the summary \"$summary\" on $route" >&2; missing=1
     fi
-  done < <(docs_operations)
+  done < "$DOCS_DIR/operations.txt"
   if grep -E 'Uncaught' "$console" >&2; then
     echo "the page logged uncaught errors in the browser console (above)" >&2; missing=1
   fi
@@ -136,7 +146,7 @@ colours = {raw[r * stride + 1 + c:r * stride + 1 + c + 3] for r in range(0, heig
 print(f"screenshot {width}x{height}, {len(colours)} distinct samples")
 sys.exit(0 if len(colours) > 20 else "the screenshot looks blank")
 PY
-  echo "rendered: $(docs_operations | wc -l) operations; page $(rel "$DOCS_HTML"), screenshot $(rel "$png")"
+  echo "rendered: $(wc -l <"$DOCS_DIR/operations.txt") operations; page $(rel "$DOCS_HTML"), screenshot $(rel "$png")"
 }
 
 stage_docs() {

@@ -54,9 +54,16 @@ def headers(prefer: str | None = None) -> dict[str, str]:
     return out
 
 
-def ok(response, where: str, *statuses: int):
-    """The `*_with_http_info` answer: a success status, and no `sl-violations` header
-    (Prism's report that the request, or its own answer, breaks the spec)."""
+def ok(call, where: str, *statuses: int):
+    """Makes the `*_with_http_info` call: it must decode, answer a success status, and
+    carry no `sl-violations` header (Prism's report that the request, or its own
+    answer, breaks the spec). Returns the decoded body."""
+    try:
+        response = call()
+    except ApiException as error:
+        raise ContractError(f"{where}: status {error.status}, expected {statuses}: {error.body!r}") from error
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        raise ContractError(f"{where}: the answer does not decode: {' '.join(str(error).split())}") from error
     violations = (response.headers or {}).get("sl-violations")
     check(violations is None, where, f"Prism reports spec violations: {violations}")
     check(response.status_code in statuses, where, f"status {response.status_code}, expected {statuses}")
@@ -96,7 +103,7 @@ def list_all(api: GroupsApi) -> list[Group]:
     page = 1
     for _ in range(MAX_PAGES):
         where = f"listGroups page {page}"
-        body = ok(api.list_groups_with_http_info(ORG, page=page, per_page=100, sort_by="name", _headers=headers()), where, 200)
+        body = ok(lambda: api.list_groups_with_http_info(ORG, page=page, per_page=100, sort_by="name", _headers=headers()), where, 200)
         check(isinstance(body, GroupList), where, f"not a GroupList: {type(body).__name__}")
         groups += [check_group(g, f"{where} data[{i}]") for i, g in enumerate(body.data)]
         pagination = body.meta.pagination if body.meta is not None else None
@@ -119,7 +126,7 @@ def links_forms(api: GroupsApi) -> None:
     """Each named listGroups example decodes, with `links` in its documented form."""
     for example, want in (("docs", "object"), ("emptyLinksArray", "array"), ("nullLinks", "missing-or-null")):
         where = f"listGroups example={example}"
-        body = ok(api.list_groups_with_http_info(ORG, _headers=headers(f"example={example}")), where, 200)
+        body = ok(lambda: api.list_groups_with_http_info(ORG, _headers=headers(f"example={example}")), where, 200)
         got, _ = links_kind(body.meta.pagination, where)
         check(got == want, where, f"links decoded as {got}, expected {want}")
         print(f"  {where}: links {got}")
@@ -173,23 +180,23 @@ def main() -> int:
             if PRISM:
                 links_forms(api)
             target = listed[0].id if listed else GROUP
-            got = ok(api.get_group_with_http_info(ORG, target, _headers=headers()), "getGroup", 200)
+            got = ok(lambda: api.get_group_with_http_info(ORG, target, _headers=headers()), "getGroup", 200)
             check(isinstance(got, GroupResponse), "getGroup", "not a GroupResponse")
             check_group(got.data, "getGroup")
             if PRISM:
                 where = "getGroup withAssets"
-                assets = ok(api.get_group_with_http_info(ORG, GROUP, var_with="assets", _headers=headers("example=withAssets")), where, 200)
+                assets = ok(lambda: api.get_group_with_http_info(ORG, GROUP, var_with="assets", _headers=headers("example=withAssets")), where, 200)
                 check(check_group(assets.data, where).assets is not None, where, "no assets")
 
             new = CreateGroupRequest(name="Contract round trip", description="Made by og/roundtrip.py.", members=[1001], guests=[])
-            created = check_group(ok(api.create_group_with_http_info(ORG, new, _headers=headers()), "createGroup", 201).data, "createGroup")
+            created = check_group(ok(lambda: api.create_group_with_http_info(ORG, new, _headers=headers()), "createGroup", 201).data, "createGroup")
             changes = UpdateGroupRequest(name=created.name, description="Updated.", members=[1001, 1005], guests=[])
             # update answers 200 (older docs) or 201 (current docs).
-            check_group(ok(api.update_group_with_http_info(ORG, created.id, changes, _headers=headers()), "updateGroup", 200, 201).data, "updateGroup")
+            check_group(ok(lambda: api.update_group_with_http_info(ORG, created.id, changes, _headers=headers()), "updateGroup", 200, 201).data, "updateGroup")
             if PRISM:
-                again = api.update_group_with_http_info(ORG, created.id, changes, _headers=headers("code=201"))
-                check_group(ok(again, "updateGroup 201", 201).data, "updateGroup 201")
-            ok(api.delete_group_with_http_info(ORG, created.id, _headers=headers()), "deleteGroup", 200, 204)
+                again = ok(lambda: api.update_group_with_http_info(ORG, created.id, changes, _headers=headers("code=201")), "updateGroup 201", 201)
+                check_group(again.data, "updateGroup 201")
+            ok(lambda: api.delete_group_with_http_info(ORG, created.id, _headers=headers()), "deleteGroup", 200, 204)
             print(f"  create, update, delete: {created.id}")
 
             if PRISM:
