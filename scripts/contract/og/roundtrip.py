@@ -205,7 +205,8 @@ def main() -> int:
             else:
                 expect_error(lambda: api.get_group(ORG, created.id, _headers=headers()), 404, "getGroup after delete", lambda e: True)
         except Exception as error:  # noqa: BLE001 - any failure is reported in one line
-            print(f"openapi-generator python round trip FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+            what = str(error) if isinstance(error, ContractError) else f"{type(error).__name__}: {error}"
+            print(f"openapi-generator python round trip FAILED: {what}", file=sys.stderr)
             return 1
     print("openapi-generator python round trip: all five operations passed")
     return 0
