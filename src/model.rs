@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Timestamp;
 
-use crate::generated::types::PaginationLinks;
+use crate::generated::types::{PageLinks, PaginationLinks};
 pub use crate::generated::types::{ErrorBody, Group, MemberId, Pagination, SortBy};
 
 impl Group {
@@ -43,7 +43,7 @@ impl Pagination {
     /// `[]`, null or missing).
     pub fn next_link(&self) -> Option<&str> {
         match &self.links {
-            Some(PaginationLinks::PageLinks(links)) => links.next.as_deref(),
+            Some(PaginationLinks::PageLinks(PageLinks(Some(links)))) => links.next.as_deref(),
             _ => None,
         }
     }

@@ -10,7 +10,7 @@
 #   stop_prism                    # stops that Prism by its pid; safe to call twice
 #
 # Tool paths after ensure_tools: $NODE_BIN/{spectral,redocly,prism,openapi-typescript,tsc},
-# $VENV_BIN/{python,openapi-spec-validator,openapi-python-client,st}.
+# $VENV_BIN/{python,openapi-spec-validator,openapi-python-client,openapi-generator-cli,st}.
 
 CONTRACT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$CONTRACT_DIR/../.." && pwd)"
@@ -81,7 +81,8 @@ ensure_python_tools() {
   local stamp="$VENV_DIR/.contract-stamp" want
   want="$(sha_of "$CONTRACT_DIR/requirements.txt" "$CONTRACT_DIR/constraints.txt") $(python3 -V 2>&1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$VENV_BIN/st" \
-        && -x "$VENV_BIN/openapi-spec-validator" && -x "$VENV_BIN/openapi-python-client" ]]; then
+        && -x "$VENV_BIN/openapi-spec-validator" && -x "$VENV_BIN/openapi-python-client" \
+        && -x "$VENV_BIN/openapi-generator-cli" ]]; then
     return 0
   fi
   log "installing pinned Python tools into .tools/venv (pip)"

@@ -6,13 +6,16 @@
 #   scripts/contract/run.sh [STAGE] [SPEC]
 #
 #   STAGE  install       install the pinned tools only
-#          lint          spectral (.spectral.yaml), redocly (redocly.yaml), openapi-spec-validator
+#          lint          spectral and redocly (project configs, then defaults), openapi-spec-validator
 #          clients       openapi-typescript + tsc + fetch, openapi-python-client, against Prism
 #          schemathesis  st run against Prism in static (examples) and dynamic (schemas) mode
 #          rust          this crate's contract test (tests/contract_prism.rs) against Prism
+#          generators    openapi-generator python + typescript-fetch round trips (generators.sh)
+#          docs          redocly build-docs (one offline page) opened in headless Chromium (docs.sh)
+
 #          roundtrip     the TypeScript and Python clients' stateful round trip against
 #                        the sandbox server (roundtrip.sh)
-#          all           install, lint, clients, schemathesis, rust, roundtrip (the default)
+#          all           install, lint, clients, schemathesis, rust, roundtrip, generators, docs (the default)
 #   SPEC   the OpenAPI document (default: spec/tallyfy-groups.yaml)
 #
 # Exits non-zero when any check fails. Prism listens on 127.0.0.1 only and is
@@ -22,12 +25,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/roundtrip.sh"
+source "$CONTRACT_DIR/generators.sh"
+source "$CONTRACT_DIR/docs.sh"
 
 usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 STAGE=all
 case "${1:-}" in
-  install | lint | clients | schemathesis | rust | roundtrip | all) STAGE="$1"; shift ;;
+  install | lint | clients | schemathesis | rust | roundtrip | generators | docs | all) STAGE="$1"; shift ;;
   -h | --help | help) usage; exit 0 ;;
 esac
 SPEC_ARG="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
@@ -81,6 +86,31 @@ lint_redocly() {
   return "$rc"
 }
 
+# The linters as they ship, with no project config: a ruleset of just
+# `extends: ["spectral:oas"]`, and Redocly's built-in `recommended` (no redocly.yaml
+# in the working directory). Both fail on warnings, so a team linting the spec with
+# the defaults gets 0 errors and 0 warnings.
+lint_spectral_default() {
+  local dir="$TOOLS_DIR/work/lint-default"
+  rm -rf "$dir"; mkdir -p "$dir"
+  printf 'extends: ["spectral:oas"]\n' > "$dir/.spectral.yaml"
+  "$NODE_BIN/spectral" lint --ruleset "$dir/.spectral.yaml" --fail-severity=warn "$SPEC"
+}
+
+lint_redocly_default() {
+  local dir="$TOOLS_DIR/work/lint-default-redocly" out rc=0
+  rm -rf "$dir"; mkdir -p "$dir"
+  out="$(cd "$dir" && "$NODE_BIN/redocly" lint "$SPEC" 2>&1)" || rc=$?
+  printf '%s\n' "$out" | sed '/^ *[╔║╚]/d' | cat -s
+  grep -q 'using built in recommended configuration' <<<"$out" \
+    || { echo "redocly did not use its built-in recommended configuration" >&2; return 1; }
+  # `recommended` keeps some rules at warning level; a warning fails here too.
+  if grep -qE '[0-9]+ warnings?\b' <<<"$out" && ! grep -q 'and 0 warnings' <<<"$out"; then
+    echo "redocly (recommended) reports warnings" >&2; return 1
+  fi
+  return "$rc"
+}
+
 lint_openapi_spec_validator() {
   "$VENV_BIN/openapi-spec-validator" --schema 3.0 --validation-errors all "$SPEC"
 }
@@ -88,6 +118,8 @@ lint_openapi_spec_validator() {
 stage_lint() {
   step "lint: spectral" lint_spectral
   step "lint: redocly" lint_redocly
+  step "lint: spectral (plain spectral:oas, no project config)" lint_spectral_default
+  step "lint: redocly (built-in recommended, no project config)" lint_redocly_default
   step "lint: openapi-spec-validator" lint_openapi_spec_validator
 }
 
@@ -193,7 +225,9 @@ case "$STAGE" in
   schemathesis) stage_schemathesis ;;
   rust) stage_rust ;;
   roundtrip) stage_roundtrip ;;
-  all) stage_lint; stage_clients; stage_schemathesis; stage_rust; stage_roundtrip ;;
+  generators) stage_generators ;;
+  docs) stage_docs ;;
+  all) stage_lint; stage_clients; stage_schemathesis; stage_rust; stage_roundtrip; stage_generators; stage_docs ;;
 esac
 
 if [[ "$STAGE" != install ]]; then

@@ -6,12 +6,19 @@
 #
 #   get example     the getGroup `docs` response example gets `name: 5` (the schema
 #                   says string): lint (Spectral), clients (Prism flags its own
-#                   answer) and schemathesis (response_schema_conformance) must fail.
-#   list example    the same in the listGroups `docs` example, which neither the
-#                   linters nor Prism can check (see .spectral.yaml): clients (their
-#                   field checks) and schemathesis must still fail.
+#                   answer), schemathesis (response_schema_conformance) and
+#                   generators (both openapi-generator round trips) must fail.
+#   list example    the same in the listGroups `docs` example: lint (Spectral and
+#                   Redocly), clients and schemathesis must fail.
 #   schema example  PageLinks.next's `example` becomes a number: lint (Spectral and
 #                   Redocly) must fail.
+#   nullable        Pagination.links goes back to `nullable: true` beside `allOf`
+#                   with no `type` (not valid OpenAPI 3.0.3): lint must fail, with
+#                   the linters' default configurations too.
+#   docs ref        the listGroups 200 schema points at a schema that does not exist
+#                   (build-docs alone renders it as nothing): docs must fail.
+#   docs summary    createGroup loses its summary: docs must fail (the reference
+#                   would title it by its path).
 #
 #   scripts/contract/selftest.sh [SPEC]     (default: spec/tallyfy-groups.yaml)
 set -euo pipefail
@@ -23,8 +30,7 @@ export ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-5}"
 SPEC="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
 [[ -f "$SPEC" ]] || die "no such spec: $SPEC"
 
-# Under .tools/ (git-ignored) rather than /tmp: .spectral.yaml's per-location
-# override matches spec files by their path relative to the repository.
+# Under .tools/ (git-ignored), next to the rest of the contract scratch files.
 mkdir -p "$TOOLS_DIR/work"
 TMP="$(mktemp -d "$TOOLS_DIR/work/selftest.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
@@ -102,11 +108,20 @@ expect_failure "get example, schemathesis" schemathesis "$TMP/bad-get-example.ya
   'Response violates schema' 'Schema at /components/schemas/Group/properties/name' \
   'FAILED  schemathesis: Prism static'
 
-# 2. The same in a listGroups example, where only the client checks and Schemathesis look.
+expect_failure "get example, generators" generators "$TMP/bad-get-example.yaml" \
+  'openapi-generator python round trip FAILED: getGroup: the answer does not decode:.*name' \
+  'openapi-generator typescript-fetch round trip FAILED: getGroup: Prism reports spec violations:.*data\.name must be string' \
+  'FAILED  generators: python' 'FAILED  generators: typescript-fetch'
+
+# 2. The same in a listGroups example. (Before links was valid OpenAPI 3.0.3, neither
+# the linters nor Prism could check these examples.)
 mutate "$SPEC" "$TMP/bad-list-example.yaml" "summary: As documented" "name: Sales Team" "name: 5"
+expect_failure "list example, lint" lint "$TMP/bad-list-example.yaml" \
+  'oas3-valid-media-example.*examples\.docs\.value\.data\[0\]\.name' \
+  'FAILED  lint: spectral' 'FAILED  lint: redocly'
 expect_failure "list example, clients" clients "$TMP/bad-list-example.yaml" \
-  'TypeScript contract check FAILED: listGroups data\[0\]: name is not a string' \
-  'Python contract check FAILED: .*listGroups data\[0\]: name is not a string'
+  'TypeScript contract check FAILED: listGroups: Prism reports spec violations:.*name must be string' \
+  'Python contract check FAILED: .*listGroups: Prism reports spec violations:.*name must be string'
 expect_failure "list example, schemathesis" schemathesis "$TMP/bad-list-example.yaml" \
   'Response violates schema' 'Schema at /components/schemas/Group/properties/name' \
   'FAILED  schemathesis: Prism static'
@@ -117,6 +132,24 @@ mutate "$SPEC" "$TMP/bad-schema-example.yaml" "PageLinks:" \
 expect_failure "schema example, lint" lint "$TMP/bad-schema-example.yaml" \
   'oas3-valid-schema-example' 'no-invalid-schema-examples' \
   'FAILED  lint: spectral' 'FAILED  lint: redocly'
+
+# 4. The construct the default linters rejected: `nullable` with no `type` beside it.
+mutate "$SPEC" "$TMP/nullable-allof.yaml" "    Pagination:" '$ref: "#/components/schemas/PaginationLinks"' \
+  'nullable: true
+          allOf: [{ $ref: "#/components/schemas/PaginationLinks" }]'
+expect_failure "nullable without type, lint" lint "$TMP/nullable-allof.yaml" \
+  'nullable-type-sibling' '"nullable" cannot be used without "type"' \
+  'FAILED  lint: spectral \(plain spectral:oas' 'FAILED  lint: redocly \(built-in recommended'
+
+# 5. The rendered reference: a dangling $ref, and an operation without a summary.
+mutate "$SPEC" "$TMP/docs-ref.yaml" "operationId: listGroups" '$ref: "#/components/schemas/GroupList"' \
+  '$ref: "#/components/schemas/NoSuchList"'
+expect_failure "docs ref" docs "$TMP/docs-ref.yaml" \
+  "Can't resolve \\\$ref" 'redocly bundle reported problems' 'FAILED  docs: redocly build-docs'
+mutate "$SPEC" "$TMP/docs-summary.yaml" "operationId: createGroup" 'summary: Create a group' \
+  'x-summary: Create a group'
+expect_failure "docs summary" docs "$TMP/docs-summary.yaml" \
+  'POST /organizations/\{org_id\}/groups has no summary' 'FAILED  docs: headless Chromium'
 
 echo "selftest: $PASSED passed, $FAILED failed"
 (( FAILED == 0 ))

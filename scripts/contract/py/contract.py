@@ -25,7 +25,9 @@ from tallyfy_groups_py.models import (
     Group,
     GroupList,
     GroupResponse,
-    PageLinks,
+    # PageLinks is a nullable object, so openapi-python-client names the object
+    # alternative of `PageLinks | None` PageLinksType0.
+    PageLinksType0,
     SortBy,
     UpdateGroupRequest,
 )
@@ -118,7 +120,7 @@ def main() -> int:
         meta = r.parsed.meta
         check(not isinstance(meta, Unset) and not isinstance(meta.pagination, Unset), "listGroups", "no pagination")
         assert not isinstance(meta, Unset) and not isinstance(meta.pagination, Unset)
-        check(isinstance(meta.pagination.links, PageLinks), "listGroups", "links is not an object")
+        check(isinstance(meta.pagination.links, PageLinksType0), "listGroups", "links is not an object")
 
         # list, the example whose `links` is PHP's empty array
         prefer = "example=emptyLinksArray"
@@ -131,6 +133,16 @@ def main() -> int:
         if not isinstance(r.parsed.meta, Unset) and not isinstance(r.parsed.meta.pagination, Unset):
             links = r.parsed.meta.pagination.links
         check(links == [], "listGroups emptyLinksArray", f"links should be an empty list, not {links!r}")
+
+        # list, the example whose `links` is null (PageLinks' null, told apart from missing)
+        prefer = "example=nullLinks"
+        r = list_groups.sync_detailed(ORG, client=make_client(prefer))
+        expect(r, "listGroups nullLinks", HTTPStatus.OK, prefer=prefer)
+        assert isinstance(r.parsed, GroupList)
+        links = UNSET
+        if not isinstance(r.parsed.meta, Unset) and not isinstance(r.parsed.meta.pagination, Unset):
+            links = r.parsed.meta.pagination.links
+        check(links is None, "listGroups nullLinks", f"links should be None, not {links!r}")
 
         # get, plain and with the logo asset
         r = get_group.sync_detailed(ORG, GROUP, client=client)

@@ -162,6 +162,12 @@ async function main(): Promise<void> {
   }
   emptyLinks.body?.data.forEach((g, i) => checkGroup(g, `listGroups emptyLinksArray data[${i}]`));
 
+  // list, the example whose `links` is null (PageLinks' null, told apart from missing)
+  const nullLinks = await call("listGroups", [200], { path: { org_id: ORG }, prefer: "example=nullLinks" });
+  if (checkLinks(nullLinks.body?.meta?.pagination?.links, "listGroups nullLinks") !== "null") {
+    fail("listGroups nullLinks", "links should be null");
+  }
+
   // get, plain and with the logo asset
   const got = checkGroupResponse((await call("getGroup", [200], { path: { org_id: ORG, group_id: GROUP } })).body, "getGroup");
   if (got.id !== GROUP) fail("getGroup", `id ${got.id}, expected ${GROUP}`);
