@@ -92,6 +92,15 @@ pub fn compare(old: &Value, new: &Value) -> Result<Vec<SpecChange>, String> {
         };
         let old_base = first.old.base_and_subpath().0;
         let new_base = first.new.base_and_subpath().0;
+        // drift compares a component once and keeps only the paths of that
+        // first visit; list every operation that reaches it instead.
+        for (side, operations) in sites.iter_mut() {
+            for (doc, base) in [(new, new_base), (old, old_base)] {
+                if base.starts_with("#/components/") {
+                    operations.extend(operations_reaching(doc, base, *side));
+                }
+            }
+        }
         for info in &change.changes {
             let old_at = join(old_base, &info.old_subpath);
             let new_at = join(new_base, &info.new_subpath);
@@ -363,6 +372,63 @@ fn operation_ids(doc: &Value) -> BTreeMap<String, String> {
         }
     }
     ids
+}
+
+/// The operationIds whose requests (or responses) reach `component` through
+/// local `$ref`s.
+fn operations_reaching(doc: &Value, component: &str, side: Side) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return found;
+    };
+    for item in paths.values() {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for operation in item.values() {
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let roots: Vec<&Value> = match side {
+                Side::Request => [item.get("parameters"), operation.get("parameters")]
+                    .into_iter()
+                    .chain([operation.get("requestBody")])
+                    .flatten()
+                    .collect(),
+                Side::Response => operation.get("responses").into_iter().collect(),
+                Side::Operation => continue,
+            };
+            if reaches(doc, roots, component) {
+                found.insert(id.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Whether `target` (a JSON pointer like `#/components/schemas/Group`) is
+/// reachable from `roots` through local `$ref`s.
+fn reaches(doc: &Value, roots: Vec<&Value>, target: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = roots;
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                    if reference == target {
+                        return true;
+                    }
+                    if seen.insert(reference.to_string()) {
+                        stack.extend(pointer(doc, reference));
+                    }
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn join(base: &str, subpath: &str) -> String {
