@@ -182,13 +182,13 @@ fn public_api(
             options.target_dir.display()
         ));
         let partial = cache.join(format!("{key}.json.partial"));
-        rustdoc::build(&base_tree, &options.target_dir, &partial)
+        rustdoc::build(&base_tree, &options.target_dir, &partial, false)
             .map_err(|e| format!("the base revision does not build: {e}"))?;
         std::fs::rename(&partial, &old_json)
             .map_err(|e| format!("cannot write {}: {e}", old_json.display()))?;
     }
-    progress("building rustdoc JSON of the working tree");
-    if let Err(message) = rustdoc::build(&options.root, &options.target_dir, &new_json) {
+    progress("checking the working tree's library and building its rustdoc JSON");
+    if let Err(message) = rustdoc::build(&options.root, &options.target_dir, &new_json, true) {
         return Ok(Err(format!(
             "the crate does not build with the new spec: {message}"
         )));

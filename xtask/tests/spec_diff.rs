@@ -233,3 +233,45 @@ fn spec_progenitor_rejects_gives_the_builds_message() {
         "{error}"
     );
 }
+
+// Proves: the command line is wired: `spec-diff --no-api` prints the verdict
+// first for people, one JSON document with --json, and exits 0 (this
+// repository's spec builds); --check-version needs the public API.
+#[test]
+fn command_line_prints_verdict_first_and_json() {
+    let xtask = env!("CARGO_BIN_EXE_xtask");
+    let human = std::process::Command::new(xtask)
+        .args(["spec-diff", "--no-api"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        human.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&human.stderr)
+    );
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.starts_with("verdict: at least "), "{text}"); // --no-api: a lower bound
+    assert!(text.contains("\nOpenAPI changes ("), "{text}");
+    let stderr = String::from_utf8(human.stderr).unwrap();
+    assert!(
+        stderr.contains("spec-diff: generating the client from both specs"),
+        "{stderr}"
+    );
+
+    let json = std::process::Command::new(xtask)
+        .args(["spec-diff", "--no-api", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["base"], "HEAD");
+    assert!(value["verdict"]["level"].is_string(), "{value}");
+    assert_eq!(value["verdict"]["api_compared"], false);
+
+    let usage = std::process::Command::new(xtask)
+        .args(["spec-diff", "--no-api", "--check-version"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}

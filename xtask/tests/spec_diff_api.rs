@@ -42,7 +42,10 @@ fn optional_response_field_is_minor() {
     let diff = diff(&OPTIONAL_RESPONSE_FIELD);
     let field = api_lines(&diff, "Group::color");
     assert!(!field.is_empty(), "{:#?}", diff.api_changes);
-    assert!(field.iter().all(|c| c.impact == Impact::Addition), "{field:#?}");
+    assert!(
+        field.iter().all(|c| c.impact == Impact::Addition),
+        "{field:#?}"
+    );
     assert_eq!(diff.verdict.level, Level::Minor, "{:#?}", diff.verdict);
     assert_eq!(diff.exit_code(), 0);
 }
@@ -54,7 +57,10 @@ fn optional_response_field_is_minor() {
 fn members_integer_to_string_does_not_build() {
     let diff = diff(&MEMBERS_TO_STRING);
     let error = diff.api_error.as_deref().expect("the crate must not build");
-    assert!(error.starts_with("the crate does not build with the new spec"), "{error}");
+    assert!(
+        error.starts_with("the crate does not build with the new spec"),
+        "{error}"
+    );
     assert!(diff.api_changes.is_none());
     assert_eq!(diff.verdict.level, Level::Major);
     assert!(!diff.verdict.api_compared);
@@ -70,11 +76,17 @@ fn new_sort_by_value_is_major() {
     let variant = api_lines(&diff, "SortBy::LastUpdated");
     assert!(
         variant.iter().any(|c| c.impact == Impact::Breaking
-            && c.reason.as_deref().is_some_and(|r| r.contains("variant added to enum SortBy"))),
+            && c.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("variant added to enum SortBy"))),
         "{variant:#?}"
     );
     assert_eq!(diff.verdict.level, Level::Major);
-    assert!(diff.verdict.deciding.iter().any(|l| l.contains("SortBy")), "{:#?}", diff.verdict);
+    assert!(
+        diff.verdict.deciding.iter().any(|l| l.contains("SortBy")),
+        "{:#?}",
+        diff.verdict
+    );
 }
 
 // Proves: a new optional query parameter adds a builder method to the raw
@@ -85,7 +97,10 @@ fn new_optional_query_parameter_is_minor() {
     let diff = diff(&OPTIONAL_QUERY_PARAMETER);
     let method = api_lines(&diff, "archived");
     assert!(!method.is_empty(), "{:#?}", diff.api_changes);
-    assert!(method.iter().all(|c| c.impact == Impact::Addition), "{method:#?}");
+    assert!(
+        method.iter().all(|c| c.impact == Impact::Addition),
+        "{method:#?}"
+    );
     assert_eq!(diff.verdict.level, Level::Minor, "{:#?}", diff.verdict);
 }
 
@@ -96,7 +111,9 @@ fn removed_response_field_is_major() {
     let diff = diff(&RESPONSE_FIELD_REMOVED);
     let field = api_lines(&diff, "Group::deleted_at");
     assert!(
-        field.iter().any(|c| c.kind == "removed" && c.impact == Impact::Breaking),
+        field
+            .iter()
+            .any(|c| c.kind == "removed" && c.impact == Impact::Breaking),
         "{field:#?}"
     );
     assert_eq!(diff.verdict.level, Level::Major);
@@ -109,7 +126,9 @@ fn removed_operation_is_major() {
     let diff = diff(&OPERATION_REMOVED);
     let method = api_lines(&diff, "archive_group");
     assert!(
-        method.iter().any(|c| c.kind == "removed" && c.impact == Impact::Breaking),
+        method
+            .iter()
+            .any(|c| c.kind == "removed" && c.impact == Impact::Breaking),
         "{method:#?}"
     );
     assert_eq!(diff.verdict.level, Level::Major);
@@ -123,7 +142,12 @@ fn removed_operation_is_major() {
 fn description_only_change_is_a_patch_and_needs_a_bump() {
     let repo = repository(&DESCRIPTION_ONLY);
     let diff = diff_in(repo.path(), true);
-    assert_eq!(diff.api_changes.as_deref(), Some(&[][..]), "{:#?}", diff.api_changes);
+    assert_eq!(
+        diff.api_changes.as_deref(),
+        Some(&[][..]),
+        "{:#?}",
+        diff.api_changes
+    );
     assert_eq!(diff.verdict.level, Level::Patch);
     let check = diff.version_check.as_ref().unwrap();
     assert!(!check.ok, "{check:?}");

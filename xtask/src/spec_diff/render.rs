@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::SpecDiff;
 use super::api::Impact;
+use super::verdict::Level;
 
 /// At most this many deciding lines in the summary (the rest are in the details).
 const DECIDING_LINES: usize = 8;
@@ -14,14 +15,22 @@ pub fn human(diff: &SpecDiff) -> String {
     let mut out = String::new();
     let v = &diff.verdict;
     let at_least = if v.api_compared { "" } else { "at least " };
-    let _ = writeln!(
-        out,
-        "verdict: {at_least}{} (version {} at {} → {} or later)",
-        v.level.label(),
-        diff.base_version,
-        diff.base,
-        diff.required_version
-    );
+    if v.level == Level::None {
+        let _ = writeln!(
+            out,
+            "verdict: {at_least}no change (version {} at {} may stay)",
+            diff.base_version, diff.base
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "verdict: {at_least}{} (version {} at {} → {} or later)",
+            v.level.label(),
+            diff.base_version,
+            diff.base,
+            diff.required_version
+        );
+    }
     for line in v.deciding.iter().take(DECIDING_LINES) {
         let _ = writeln!(out, "  {line}");
     }

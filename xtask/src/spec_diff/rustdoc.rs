@@ -104,46 +104,72 @@ pub fn export(root: &Path, rev: &str, dir: &Path) -> Result<(), String> {
 }
 
 /// Builds the library's rustdoc JSON for the workspace at `workspace` into
-/// `target_dir` and copies it to `out`. The error carries the end of cargo's
-/// output (a spec the build rejects shows the build's own message there).
-pub fn build(workspace: &Path, target_dir: &Path, out: &Path) -> Result<(), String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(workspace)
-        .env("RUSTC_BOOTSTRAP", "1")
-        // The xtask runs under `cargo run`; do not let its settings leak in.
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTDOCFLAGS")
-        .args([
-            "rustdoc",
-            "--quiet",
-            "-p",
-            PACKAGE,
-            "--lib",
-            "--manifest-path",
-        ])
-        .arg(workspace.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir)
-        .args(["--", "-Z", "unstable-options", "--output-format", "json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run cargo rustdoc: {e}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let lines: Vec<&str> = stderr.lines().collect();
-        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-        return Err(format!(
-            "cargo rustdoc of {PACKAGE} in {} failed:\n{tail}",
-            workspace.display()
-        ));
+/// `target_dir` and copies it to `out`. With `check`, first `cargo check`s the
+/// library: rustdoc reads only signatures, so a hand-written function body
+/// that no longer compiles against the new generated code passes rustdoc.
+/// The error carries the end of cargo's output (a spec the build rejects
+/// shows the build's own message there).
+pub fn build(workspace: &Path, target_dir: &Path, out: &Path, check: bool) -> Result<(), String> {
+    if check {
+        cargo(
+            workspace,
+            target_dir,
+            &["check", "--quiet", "-p", PACKAGE, "--lib"],
+            &[],
+        )?;
     }
     let json: PathBuf = target_dir
         .join("doc")
         .join(format!("{}.json", PACKAGE.replace('-', "_")));
-    std::fs::copy(&json, out)
-        .map(|_| ())
-        .map_err(|e| format!("cannot copy {}: {e}", json.display()))
+    // Never copy a file an earlier build left: remove it, then require it.
+    match std::fs::remove_file(&json) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot remove {}: {e}", json.display())),
+    }
+    cargo(
+        workspace,
+        target_dir,
+        &["rustdoc", "--quiet", "-p", PACKAGE, "--lib"],
+        &["--", "-Z", "unstable-options", "--output-format", "json"],
+    )?;
+    std::fs::copy(&json, out).map(|_| ()).map_err(|e| {
+        format!(
+            "cargo rustdoc succeeded but wrote no {} ({e})",
+            json.display()
+        )
+    })
+}
+
+/// Runs `cargo ARGS --manifest-path … --target-dir … TAIL` in `workspace`.
+fn cargo(workspace: &Path, target_dir: &Path, args: &[&str], tail: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(workspace)
+        .env("RUSTC_BOOTSTRAP", "1")
+        // The xtask runs under cargo; do not let its settings leak in.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTDOCFLAGS")
+        .args(args)
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .args(tail)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run cargo {}: {e}", args[0]))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+    Err(format!(
+        "cargo {} of {PACKAGE} in {} failed:\n{tail}",
+        args[0],
+        workspace.display()
+    ))
 }
