@@ -187,8 +187,10 @@ fn public_api(
         std::fs::rename(&partial, &old_json)
             .map_err(|e| format!("cannot write {}: {e}", old_json.display()))?;
     }
-    progress("checking the working tree's library and building its rustdoc JSON");
-    if let Err(message) = rustdoc::build(&options.root, &options.target_dir, &new_json, true) {
+    progress("copying the working tree; checking its library and building its rustdoc JSON");
+    let head_tree = scratch.path().join("head");
+    rustdoc::snapshot(&options.root, &head_tree)?;
+    if let Err(message) = rustdoc::build(&head_tree, &options.target_dir, &new_json, true) {
         return Ok(Err(format!(
             "the crate does not build with the new spec: {message}"
         )));

@@ -129,7 +129,8 @@ fn removed_operation_is_major() {
         method
             .iter()
             .any(|c| c.kind == "removed" && c.impact == Impact::Breaking),
-        "{method:#?}"
+        "{:#?}",
+        diff.api_changes
     );
     assert_eq!(diff.verdict.level, Level::Major);
 }

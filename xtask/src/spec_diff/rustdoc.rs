@@ -4,6 +4,15 @@
 //! directory, so the working tree is never touched; both builds share one
 //! target directory, so the dependencies are built once. Must not interpret
 //! the JSON (that is `api`).
+//!
+//! Cargo names a workspace member's artifacts by its path *relative to the
+//! workspace root*, so every copy of this repository shares one set of
+//! fingerprints and one build-script OUT_DIR in the target directory, and
+//! decides freshness by file times. A tree with old file times (tar keeps the
+//! commit's; the working tree keeps the edit's) would be taken as already
+//! built and yield the other side's JSON. So both sides are built from fresh
+//! copies whose files are newer than any earlier build: the base extracted
+//! with `tar -m`, the working tree copied (`snapshot`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -78,7 +87,8 @@ pub fn export(root: &Path, rev: &str, dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot run git archive: {e}"))?;
     let stdout = archive.stdout.take().expect("piped");
     let tar = Command::new("tar")
-        .arg("-x")
+        // -m: the files get the time of extraction (see the module notes).
+        .arg("-xm")
         .arg("-C")
         .arg(dir)
         .stdin(stdout)
@@ -99,6 +109,34 @@ pub fn export(root: &Path, rev: &str, dir: &Path) -> Result<(), String> {
             "tar -x of {rev} failed: {}",
             String::from_utf8_lossy(&tar.stderr).trim()
         ));
+    }
+    Ok(())
+}
+
+/// Copies the working tree's files (tracked, and untracked but not ignored:
+/// what `git status` shows) into `dir`, with fresh file times.
+pub fn snapshot(root: &Path, dir: &Path) -> Result<(), String> {
+    let list = git_line(
+        root,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    )?;
+    for file in list.split('\0').filter(|f| !f.is_empty()) {
+        let from = root.join(file);
+        if !from.is_file() {
+            continue; // deleted in the working tree, or a submodule
+        }
+        let to = dir.join(file);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::copy(&from, &to).map_err(|e| format!("cannot copy {file}: {e}"))?;
     }
     Ok(())
 }
