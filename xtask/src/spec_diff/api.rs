@@ -112,7 +112,7 @@ pub fn compare(old_json: &Path, new_json: &Path) -> Result<Vec<ApiChange>, Strin
             reason,
         });
     }
-    out.sort_by(|a, b| a.impact.cmp(&b.impact));
+    out.sort_by_key(|a| a.impact);
     Ok(out)
 }
 

@@ -132,11 +132,11 @@ pub fn compare(old: &Value, new: &Value) -> Result<Vec<SpecChange>, String> {
                         }
                     }
                     "string schema changed" => {
-                        if let (Some(o), Some(n)) = (old_schema, new_schema) {
-                            if let Some(changes) = string_changes(&base, o, n) {
-                                out.extend(changes);
-                                continue;
-                            }
+                        if let (Some(o), Some(n)) = (old_schema, new_schema)
+                            && let Some(changes) = string_changes(&base, o, n)
+                        {
+                            out.extend(changes);
+                            continue;
                         }
                     }
                     _ => {}
