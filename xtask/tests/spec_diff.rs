@@ -275,3 +275,44 @@ fn command_line_prints_verdict_first_and_json() {
         .unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }
+
+// Proves: the bump each verdict requires follows Cargo's 0.x rule (breaking
+// bumps the minor, anything else the patch; 0.0.x always bumps the patch)
+// and plain semver from 1.0 on; no change requires no bump.
+#[test]
+fn required_versions_follow_cargos_semver_rules() {
+    use xtask::spec_diff::verdict::required;
+    let v = |s: &str| semver::Version::parse(s).unwrap();
+    let cases = [
+        ("0.1.3", Level::Major, "0.2.0"),
+        ("0.1.3", Level::Minor, "0.1.4"),
+        ("0.1.3", Level::Patch, "0.1.4"),
+        ("0.1.3", Level::None, "0.1.3"),
+        ("0.0.7", Level::Major, "0.0.8"),
+        ("1.4.2", Level::Major, "2.0.0"),
+        ("1.4.2", Level::Minor, "1.5.0"),
+        ("1.4.2", Level::Patch, "1.4.3"),
+    ];
+    for (base, level, expected) in cases {
+        assert_eq!(
+            required(&v(base), level).to_string(),
+            expected,
+            "{base} {level:?}"
+        );
+    }
+}
+
+// Proves: --check-version's comparison passes at or above the required
+// version, fails below it, and rejects a version that is not semver.
+#[test]
+fn check_version_compares_with_the_required_version() {
+    use xtask::spec_diff::verdict::check_version;
+    assert!(check_version("0.1.0", "0.2.0", Level::Major).unwrap().ok);
+    assert!(check_version("0.1.0", "0.3.1", Level::Major).unwrap().ok);
+    let low = check_version("0.1.0", "0.1.5", Level::Major).unwrap();
+    assert!(!low.ok);
+    assert_eq!(low.required, "0.2.0");
+    assert!(!check_version("0.1.0", "0.1.0", Level::Patch).unwrap().ok);
+    assert!(check_version("0.1.0", "0.1.0", Level::None).unwrap().ok);
+    assert!(check_version("0.1.0", "one", Level::Patch).is_err());
+}

@@ -84,11 +84,16 @@ pub fn decide(spec: &[SpecChange], code_changed: bool, api: Option<&[ApiChange]>
         }
     }
     let level = candidates.iter().map(|c| c.0).max().unwrap_or(Level::None);
-    let deciding = candidates
+    let mut deciding: Vec<String> = Vec::new();
+    for (_, line) in candidates
         .into_iter()
         .filter(|c| c.0 == level && level != Level::None)
-        .map(|c| c.1)
-        .collect();
+    {
+        // Items public-api renders alike (two `impl` blocks) decide once.
+        if !deciding.contains(&line) {
+            deciding.push(line);
+        }
+    }
     Verdict {
         level,
         deciding,
