@@ -22,6 +22,7 @@ pub mod redact;
 pub mod report;
 pub mod samples;
 pub mod spec;
+pub mod spec_diff;
 pub mod structure;
 
 use std::path::{Path, PathBuf};

@@ -66,11 +66,64 @@ enum Command {
         #[arg(long, value_name = "DIR", requires = "live")]
         record: Option<PathBuf>,
     },
+    /// Show what an edit to the spec does to the API and to the crate, and the semver verdict.
+    ///
+    /// Compares the spec and the crate at --base (default HEAD) with the working
+    /// tree: the OpenAPI changes, each classified (breaking for clients, breaking
+    /// for the server, compatible, needs review) and placed (request or response,
+    /// operations, JSON path); progenitor's output for both, as a unified diff;
+    /// and the library's public API (rustdoc JSON of both, built in
+    /// target/spec-diff; slow the first time). Prints the verdict (major, minor,
+    /// patch) and the lines that decide it first, then the details.
+    ///
+    /// Exit status: 0 reviewed, 1 the crate does not build with the new spec or
+    /// (with --check-version) Cargo.toml's version is not bumped enough, 2 usage
+    /// error (also: a spec that does not parse or generate, a base that does not
+    /// build).
+    SpecDiff {
+        /// The git revision to compare the working tree with
+        #[arg(long, value_name = "REV", default_value = "HEAD")]
+        base: String,
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+        /// Fail unless Cargo.toml's version is bumped enough for the verdict
+        #[arg(long)]
+        check_version: bool,
+        /// Skip the public API comparison (no rustdoc builds; the verdict is then a lower bound)
+        #[arg(long, conflicts_with = "check_version")]
+        no_api: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::SpecDiff {
+            base,
+            json,
+            check_version,
+            no_api,
+        } => {
+            let mut options = xtask::spec_diff::SpecDiffOptions::new(&xtask::repo_root(), &base);
+            options.check_version = check_version;
+            options.public_api = !no_api;
+            let mut progress = |step: &str| eprintln!("spec-diff: {step}…");
+            match xtask::spec_diff::run(&options, &mut progress) {
+                Err(message) => {
+                    eprintln!("spec-diff: {message}");
+                    ExitCode::from(2)
+                }
+                Ok(diff) => {
+                    if json {
+                        print!("{}", xtask::spec_diff::render::json(&diff));
+                    } else {
+                        print!("{}", xtask::spec_diff::render::human(&diff));
+                    }
+                    ExitCode::from(diff.exit_code())
+                }
+            }
+        }
         Command::SpecCheck {
             spec,
             samples,
