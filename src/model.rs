@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::Timestamp;
 
-use crate::generated::types::{PageLinks, PaginationLinks};
 pub use crate::generated::types::{ErrorBody, Group, MemberId, Pagination, SortBy};
+use crate::generated::types::{PageLinks, PaginationLinks};
 
 impl Group {
     /// The time of the last change, whichever name the API used (`last_updated` or `updated_at`).
