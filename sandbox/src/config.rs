@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::Sandbox;
+use crate::limit::SandboxLimit;
 
 /// Configures a [`Sandbox`]; made by [`Sandbox::builder`], finished by
 /// [`start`](SandboxBuilder::start).
@@ -27,6 +28,7 @@ pub struct SandboxBuilder {
     pub(crate) retry_after_secs: u64,
     pub(crate) fail_first: u64,
     pub(crate) fail_ppm: u64,
+    pub(crate) limit: Option<SandboxLimit>,
 }
 
 impl Default for SandboxBuilder {
@@ -40,6 +42,7 @@ impl Default for SandboxBuilder {
             retry_after_secs: 1,
             fail_first: 0,
             fail_ppm: 0,
+            limit: None,
         }
     }
 }
@@ -56,6 +59,7 @@ impl fmt::Debug for SandboxBuilder {
             .field("retry_after_secs", &self.retry_after_secs)
             .field("fail_first", &self.fail_first)
             .field("fail_ppm", &self.fail_ppm)
+            .field("limit", &self.limit)
             .finish()
     }
 }
@@ -122,6 +126,13 @@ impl SandboxBuilder {
             fraction.clamp(0.0, 1.0)
         };
         self.fail_ppm = (fraction * 1_000_000.0).round() as u64;
+        self
+    }
+
+    /// Enforces a real rate limit on every request (after the injected faults,
+    /// before authentication); see [`SandboxLimit`]. `None` (the default): no limit.
+    pub fn limit(mut self, limit: Option<SandboxLimit>) -> Self {
+        self.limit = limit;
         self
     }
 

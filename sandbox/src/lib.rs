@@ -58,10 +58,12 @@
 //! | body is not JSON | 400 | `{"error": true, "message": "The request body is not valid JSON.", "code": "INVALID_JSON"}` |
 //! | invalid field or query parameter | 422 | `{"message": "The given data was invalid.", "errors": {"name": ["The name field is required."]}}` |
 //! | injected rate limit | 429 (+ `Retry-After`, `X-RateLimit-Remaining: 0`) | `{"message": "You've reached the hourly limit for this organization. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}` |
+//! | over a [`SandboxLimit`] | 429 (+ `Retry-After`, and `X-RateLimit-*` if chosen) | the same as the injected rate limit |
 //! | injected failure | 503 | `{"error": true, "message": "Service unavailable"}` |
 
 mod config;
 mod errors;
+mod limit;
 mod query;
 mod routes;
 mod server;
@@ -78,6 +80,7 @@ use tokio::sync::oneshot;
 
 pub use config::SandboxBuilder;
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
+pub use limit::SandboxLimit;
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use store::SEED_DESCRIPTIONS;
 pub use validate::NAME_MAX_CHARS;
@@ -159,6 +162,11 @@ impl Sandbox {
     /// unknown-path requests included.
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests the [`SandboxLimit`] refused with 429 so far (0 without one).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.shared.limiter.as_ref().map_or(0, |l| l.refused())
     }
 
     /// Stops the sandbox now; the same as dropping it.

@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::config::SandboxBuilder;
 use crate::errors::ApiError;
+use crate::limit::Limiter;
 use crate::routes;
 use crate::store::Store;
 
@@ -36,11 +37,13 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) base_url: String,
     instance: u64,
+    pub(crate) limiter: Option<Limiter>,
 }
 
 impl Shared {
     pub(crate) fn new(config: SandboxBuilder, base_url: String) -> Self {
         Shared {
+            limiter: config.limit.map(Limiter::new),
             store: Mutex::new(Store::seeded(crate::SANDBOX_ORG_ID, config.seed)),
             config,
             requests: AtomicU64::new(0),
@@ -107,6 +110,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let mut verdict = None;
     let mut response = if config.fails(n) {
         ApiError::Unavailable.into_response()
     } else if config.rate_limits(n) {
@@ -114,11 +118,20 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             retry_after_secs: config.retry_after_secs,
         }
         .into_response()
+    } else if let Some(refusal) = shared
+        .limiter
+        .as_ref()
+        .and_then(|limiter| verdict.insert(limiter.check()).refusal())
+    {
+        refusal
     } else if !config.accepts(authorization) {
         ApiError::Unauthenticated.into_response()
     } else {
         next.run(request).await
     };
+    if let Some(verdict) = verdict {
+        verdict.stamp(response.headers_mut());
+    }
     let id = format!("sbx{}-{n:06}", shared.instance);
     response.headers_mut().insert(
         "x-request-id",
