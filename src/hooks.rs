@@ -1,10 +1,11 @@
 //! Cross-cutting behaviour of every request, as `impl ClientHooks` for the generated
-//! client: retries, the body-size limit, and one tracing span per request. Never logs
-//! header values or query strings, which may hold secrets.
+//! client: pacing (through the client's [`RateLimiter`]), retries, the body-size
+//! limit, and one tracing span per request. Never logs header values or query
+//! strings, which may hold secrets.
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -15,16 +16,24 @@ use tracing::Instrument;
 
 use crate::generated::Client as RawClient;
 use crate::generated::operations::OPERATIONS;
+use crate::pacing::RateLimiter;
 use crate::retry::RetryPolicy;
 
 /// Default limit on a response body: 8 MiB, far above any real Groups page.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Default longest time one call may be held by rate limiting (pauses after 429s,
+/// pacing, waits for a quota reset) before it fails with
+/// [`Error::RateLimited`](crate::Error::RateLimited): 15 minutes.
+pub const DEFAULT_THROTTLE_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
 /// Per-client settings the hooks need; the generated client carries them as its `inner`.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_body_bytes: usize,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) throttle_deadline: Duration,
 }
 
 impl Default for Settings {
@@ -32,6 +41,8 @@ impl Default for Settings {
         Settings {
             retry: RetryPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            limiter: RateLimiter::new(),
+            throttle_deadline: DEFAULT_THROTTLE_DEADLINE,
         }
     }
 }
@@ -46,6 +57,19 @@ pub(crate) struct Exchange {
     pub headers: Option<Box<HeaderMap>>,
     pub body_too_large: bool,
     pub limit: usize,
+    /// Rate limiting would have held the call past its deadline (boxed: rare).
+    pub overdue: Option<Box<Held>>,
+}
+
+/// A call that rate limiting would hold past its deadline.
+#[derive(Debug)]
+pub(crate) struct Held {
+    /// How long the call had run.
+    pub waited: Duration,
+    /// The throttle deadline.
+    pub deadline: Duration,
+    /// Whether the call itself received a 429 (its head is the exchange's).
+    pub received: bool,
 }
 
 tokio::task_local! {
@@ -73,6 +97,7 @@ fn record(status: StatusCode, headers: &HeaderMap, body_too_large: bool, limit: 
             headers: (!status.is_success()).then(|| Box::new(headers.clone())),
             body_too_large,
             limit,
+            overdue: None,
         }
     });
 }
@@ -141,11 +166,32 @@ async fn send_with_retries(
 ) -> reqwest::Result<reqwest::Response> {
     let settings = raw.inner();
     let policy = &settings.retry;
+    let limiter = &settings.limiter;
+    let started = tokio::time::Instant::now();
+    let deadline = started.checked_add(settings.throttle_deadline);
     let method = request.method().clone();
     let mut backoff = policy.backoff();
     let mut attempt: u32 = 1;
     let mut pending = request;
+    // The last 429 this call received, for the error if it is held too long.
+    let mut last_throttle: Option<(HeaderMap, Bytes)> = None;
     loop {
+        let permit = match limiter.ready(deadline).await {
+            Ok(permit) => permit,
+            Err(_) => {
+                let held = Held {
+                    waited: started.elapsed(),
+                    deadline: settings.throttle_deadline,
+                    received: last_throttle.is_some(),
+                };
+                return Ok(overdue_response(
+                    held,
+                    last_throttle,
+                    pending.url().clone(),
+                    settings.max_body_bytes,
+                ));
+            }
+        };
         if !span.is_disabled() {
             span.record("attempt", attempt);
         }
@@ -154,6 +200,7 @@ async fn send_with_retries(
         match raw.client().execute(pending).await {
             Ok(response) => {
                 let status = response.status();
+                let seen = limiter.observe(permit, status, response.headers());
                 if !span.is_disabled() {
                     span.record("status", status.as_u16());
                     if let Some(id) = response
@@ -163,6 +210,18 @@ async fn send_with_retries(
                     {
                         span.record("request_id", id);
                     }
+                }
+                // Paced: a 429 costs no retry (unless retries are off altogether); the
+                // next `ready` waits out the pause, bounded by the throttle deadline.
+                if seen.throttled
+                    && limiter.is_paced()
+                    && policy.max_retries() > 0
+                    && let Some(next) = spare
+                {
+                    last_throttle = Some(keep_small(response).await);
+                    pending = next;
+                    attempt += 1;
+                    continue;
                 }
                 if policy.retries_status(&method, status)
                     && let (Some(next), Some(wait)) = (spare, backoff.next())
@@ -182,6 +241,7 @@ async fn send_with_retries(
                 return buffer(response, settings.max_body_bytes, operation).await;
             }
             Err(error) => {
+                drop(permit);
                 if policy.retries_transport(&method, &error)
                     && let (Some(next), Some(wait)) = (spare, backoff.next())
                 {
@@ -198,6 +258,37 @@ async fn send_with_retries(
             }
         }
     }
+}
+
+/// The answer to a call that rate limiting would hold past its deadline: the last 429
+/// it received (head only), else a bare 429, marked in the exchange so the caller
+/// reports [`crate::Error::RateLimited`].
+fn overdue_response(
+    held: Held,
+    last_throttle: Option<(HeaderMap, Bytes)>,
+    url: reqwest::Url,
+    limit: usize,
+) -> reqwest::Response {
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let (headers, body) = last_throttle.unwrap_or_default();
+    record(status, &headers, false, limit);
+    let _ = EXCHANGE.try_with(|e| e.borrow_mut().overdue = Some(Box::new(held)));
+    rebuild(status, reqwest::Version::HTTP_11, headers, body, url)
+}
+
+/// The head and (up to 64 KiB of) the body of a 429, read to the end so the
+/// connection can be reused.
+async fn keep_small(mut response: reqwest::Response) -> (HeaderMap, Bytes) {
+    const KEEP: usize = 64 * 1024;
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = BytesMut::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if body.len() + chunk.len() > KEEP {
+            return (headers, Bytes::new());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    (headers, body.freeze())
 }
 
 /// Reads the whole body under the size limit and hands back an equivalent response.

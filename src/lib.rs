@@ -54,7 +54,7 @@ pub use client::{
 };
 pub use error::{ApiError, Error};
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
-pub use hooks::{DEFAULT_MAX_BODY_BYTES, Settings};
+pub use hooks::{DEFAULT_MAX_BODY_BYTES, DEFAULT_THROTTLE_DEADLINE, Settings};
 pub use list::{ListGroups, ListQuery};
 pub use membership::Membership;
 pub use model::*;

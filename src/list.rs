@@ -238,7 +238,9 @@ pub(crate) async fn fetch_page(
     if let Some(per_page) = query.per_page {
         request = request.per_page(per_page);
     }
-    let list = send(request.send()).await?;
+    let list = send(request.send())
+        .await
+        .map_err(|error| error.on_page(page))?;
     Ok(Page::new(
         list.data,
         list.meta.and_then(|m| m.pagination),

@@ -63,6 +63,28 @@ where
 
 async fn map_error<T: SuccessBody>(
     error: progenitor_client::Error<ErrorBody>,
+    mut exchange: Exchange,
+) -> Result<T, Error> {
+    let held = exchange.overdue.take();
+    let result = map_response_error(error, exchange).await;
+    match held {
+        // Held past the throttle deadline: the answer was the last 429 received, if any.
+        Some(held) => Err(Error::RateLimited {
+            page: None,
+            waited: held.waited,
+            deadline: held.deadline,
+            last: result
+                .err()
+                .and_then(|e| e.api().cloned())
+                .filter(|_| held.received)
+                .map(Box::new),
+        }),
+        None => result,
+    }
+}
+
+async fn map_response_error<T: SuccessBody>(
+    error: progenitor_client::Error<ErrorBody>,
     exchange: Exchange,
 ) -> Result<T, Error> {
     use progenitor_client::Error as Raw;

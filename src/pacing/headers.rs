@@ -39,18 +39,19 @@ pub(crate) struct Signals {
 }
 
 impl Signals {
-    /// Reads the signals of `headers`, taking `now` as the wall-clock time.
-    pub(crate) fn read(headers: &HeaderMap, now: SystemTime) -> Signals {
+    /// Reads the signals of `headers`; `now` gives the wall-clock time (asked only
+    /// for a date or a Unix time).
+    pub(crate) fn read(headers: &HeaderMap, now: impl Fn() -> SystemTime) -> Signals {
         let retry_after = match text(headers, RETRY_AFTER.as_str()) {
             None => Wait::Absent,
-            Some(value) => parse_wait(value, now),
+            Some(value) => parse_wait(value, &now),
         };
-        let count = |name: &str| first(headers, name).and_then(|v| v.parse::<u64>().ok());
-        let reset = first(headers, "ratelimit-reset").and_then(|v| parse_reset(v, now));
+        let count = |names| first(headers, names).and_then(|v| v.parse::<u64>().ok());
+        let reset = first(headers, RESET).and_then(|v| parse_reset(v, &now));
         Signals {
             retry_after,
-            limit: count("ratelimit-limit"),
-            remaining: count("ratelimit-remaining"),
+            limit: count(LIMIT),
+            remaining: count(REMAINING),
             reset,
         }
     }
@@ -63,18 +64,23 @@ fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
-/// `x-<name>`, else the IETF draft's `<name>`.
-fn first<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    text(headers, &format!("x-{name}")).or_else(|| text(headers, name))
+/// The common header name, then the IETF draft's.
+type Names = [&'static str; 2];
+const LIMIT: Names = ["x-ratelimit-limit", "ratelimit-limit"];
+const REMAINING: Names = ["x-ratelimit-remaining", "ratelimit-remaining"];
+const RESET: Names = ["x-ratelimit-reset", "ratelimit-reset"];
+
+fn first<'a>(headers: &'a HeaderMap, [common, draft]: Names) -> Option<&'a str> {
+    text(headers, common).or_else(|| text(headers, draft))
 }
 
 /// Delta-seconds (decimals accepted, overflow capped) or an HTTP date.
-fn parse_wait(value: &str, now: SystemTime) -> Wait {
+fn parse_wait(value: &str, now: &impl Fn() -> SystemTime) -> Wait {
     if let Some(seconds) = parse_seconds(value) {
         return seconds.map_or(Wait::Unusable, Wait::After);
     }
     match httpdate::parse_http_date(value) {
-        Ok(when) => Wait::After(until(when, now)),
+        Ok(when) => Wait::After(until(when, now())),
         Err(_) => Wait::Unusable,
     }
 }
@@ -98,12 +104,12 @@ fn parse_seconds(value: &str) -> Option<Option<Duration>> {
 }
 
 /// Seconds-until, a Unix time, or an HTTP date; `None` for anything else.
-fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
+fn parse_reset(value: &str, now: &impl Fn() -> SystemTime) -> Option<Duration> {
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         let secs = value.parse::<u64>().unwrap_or(u64::MAX);
         if secs >= UNIX_TIME_THRESHOLD {
             let when = UNIX_EPOCH.checked_add(Duration::from_secs(secs));
-            return Some(when.map_or(MAX_PAUSE, |when| until(when, now)));
+            return Some(when.map_or(MAX_PAUSE, |when| until(when, now())));
         }
         return Some(Duration::from_secs(secs).min(MAX_PAUSE));
     }
@@ -111,7 +117,7 @@ fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
         Some(wait) => wait,
         None => httpdate::parse_http_date(value)
             .ok()
-            .map(|when| until(when, now)),
+            .map(|when| until(when, now())),
     }
 }
 
@@ -136,7 +142,7 @@ mod tests {
         for (name, value) in pairs {
             headers.insert(*name, HeaderValue::from_str(value).unwrap());
         }
-        Signals::read(&headers, now())
+        Signals::read(&headers, now)
     }
 
     fn retry_after(value: &str) -> Wait {

@@ -31,7 +31,8 @@ use window::Window;
 pub use headers::MAX_PAUSE;
 
 /// The pause after a 429 whose `Retry-After` is missing or unusable (negative,
-/// garbage): 1 s, doubling with each such throttle in a row, up to this.
+/// garbage): 1 s, doubling with each throttle in a row, up to this. It is also the
+/// least pause of the second and later throttles in a row, whatever they say.
 pub const MAX_FALLBACK_PAUSE: Duration = Duration::from_secs(60);
 
 /// Paces the requests of every client that shares it.
@@ -39,7 +40,9 @@ pub const MAX_FALLBACK_PAUSE: Duration = Duration::from_secs(60);
 /// - **One gate.** A 429 pauses every request of every client sharing this limiter
 ///   until the `Retry-After` it carried (delta-seconds or an HTTP date, capped at
 ///   [`MAX_PAUSE`]); one that is missing, negative or garbage pauses 1 s, doubling per
-///   throttle in a row up to [`MAX_FALLBACK_PAUSE`].
+///   throttle in a row up to [`MAX_FALLBACK_PAUSE`]. 429s in a row with nothing
+///   getting through between them pause at least as long, so a server that keeps
+///   saying `Retry-After: 0` is not hammered.
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
 ///   (seconds-until or a Unix time), requests are counted against what is left and,
 ///   when nothing is, wait for the reset instead of meeting a 429.
@@ -73,8 +76,8 @@ struct State {
     /// Throttle waves so far; a 429 to a request sent before the latest wave began is
     /// part of that wave, not a new one.
     epoch: u64,
-    /// Throttles in a row without a usable wait, for the fallback pause.
-    fallback_streak: u32,
+    /// Throttle waves in a row with no response getting through between them.
+    streak: u32,
     window: Window,
     aimd: Aimd,
     in_flight: u64,
@@ -263,7 +266,13 @@ impl RateLimiter {
                 let mut state = self.lock();
                 match state.hold(now) {
                     Some(until) => (Some(until), None, state.epoch),
-                    None => (None, state.aimd.reserve(now), state.epoch),
+                    None => match state.aimd.reserve(now) {
+                        // Nothing holds it back: the common case, one lock.
+                        None if self.inner.quota.is_none() => {
+                            return Ok(self.admit(&mut state, now));
+                        }
+                        slot => (None, slot, state.epoch),
+                    },
                 }
             };
             if let Some(until) = hold {
@@ -306,7 +315,7 @@ impl RateLimiter {
         headers: &HeaderMap,
     ) -> Observation {
         let now = Instant::now();
-        let signals = Signals::read(headers, SystemTime::now());
+        let signals = Signals::read(headers, SystemTime::now);
         let mut state = self.lock();
         let others = state.in_flight.saturating_sub(1);
         state
@@ -314,7 +323,7 @@ impl RateLimiter {
             .update(now, signals.remaining, signals.limit, signals.reset, others);
         if status != StatusCode::TOO_MANY_REQUESTS {
             state.aimd.passed();
-            state.fallback_streak = 0;
+            state.streak = 0;
             return Observation {
                 throttled: false,
                 pause: Duration::ZERO,
@@ -326,16 +335,17 @@ impl RateLimiter {
             .fetch_add(1, Ordering::Relaxed);
         let new_wave = permit.epoch == state.epoch;
         let explained = Window::explains(signals.remaining, signals.reset);
+        if new_wave {
+            state.streak = state.streak.saturating_add(1);
+        }
         let pause = match signals.retry_after {
             Wait::After(wait) => wait,
             Wait::Absent if explained => Duration::ZERO,
-            Wait::Absent | Wait::Unusable => {
-                if new_wave {
-                    state.fallback_streak = state.fallback_streak.saturating_add(1);
-                }
-                fallback_pause(state.fallback_streak)
-            }
+            Wait::Absent | Wait::Unusable => fallback_pause(state.streak),
         };
+        // Throttle after throttle with nothing through: a server that keeps saying
+        // "Retry-After: 0" is not hammered, the pause grows as the fallback's.
+        let pause = pause.max(fallback_pause(state.streak.saturating_sub(1)));
         let pause = pause.max(signals.reset.filter(|_| explained).unwrap_or_default());
         if !self.inner.paced {
             return Observation {
@@ -387,11 +397,13 @@ impl State {
     }
 }
 
-/// 1 s, 2 s, 4 s, … up to [`MAX_FALLBACK_PAUSE`], for the `streak`-th throttle in a row
-/// without a usable `Retry-After`.
+/// Zero for no streak, then 1 s, 2 s, 4 s, … up to [`MAX_FALLBACK_PAUSE`] for the
+/// `streak`-th throttle wave in a row.
 fn fallback_pause(streak: u32) -> Duration {
-    let doublings = streak.saturating_sub(1).min(16);
-    Duration::from_secs(1u64 << doublings).min(MAX_FALLBACK_PAUSE)
+    match streak {
+        0 => Duration::ZERO,
+        n => Duration::from_secs(1u64 << (n - 1).min(16)).min(MAX_FALLBACK_PAUSE),
+    }
 }
 
 impl fmt::Debug for RateLimiter {

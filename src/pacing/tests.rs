@@ -170,6 +170,23 @@ async fn hostile_retry_after_values() {
     assert_eq!(throttle(&limiter, "").await, secs(1));
 }
 
+// Proves a server that answers "Retry-After: 0" again and again is not hammered: the
+// first such 429 is honoured as sent, the next ones in a row pause 1 s, 2 s, 4 s, and
+// a response getting through ends the streak.
+#[tokio::test(start_paused = true)]
+async fn zero_retry_after_in_a_row_backs_off() {
+    let limiter = RateLimiter::new();
+    let pauses = [
+        throttle(&limiter, "0").await,
+        throttle(&limiter, "0").await,
+        throttle(&limiter, "0").await,
+        throttle(&limiter, "0").await,
+    ];
+    assert_eq!(pauses, [Duration::ZERO, secs(1), secs(2), secs(4)]);
+    pass(&limiter, 1).await;
+    assert_eq!(throttle(&limiter, "0").await, Duration::ZERO);
+}
+
 // Proves a deadline that a pause would pass fails at once, without sleeping through
 // the pause, and says by how much it falls short.
 #[tokio::test(start_paused = true)]
