@@ -4,13 +4,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use tallyfy_groups::SortBy;
 
 /// A command-line client for Tallyfy's Groups API. Reads TALLYFY_ACCESS_TOKEN,
-/// TALLYFY_ORG_ID and TALLYFY_BASE_URL; without a token it uses a local sandbox.
+/// TALLYFY_ORG_ID and TALLYFY_BASE_URL; without a token it uses a local sandbox
+/// (rate-limited when GROUPS_SANDBOX_LIMIT is set, e.g. `bucket:5:5` or
+/// `window:60/6+headers`).
 #[derive(Debug, Parser)]
 #[command(name = "groups", version)]
 pub struct Cli {
     /// Print JSON (one document, the API's field names) instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Do not pace requests: leave 429s to the retries alone (for comparison).
+    #[arg(long, global = true)]
+    pub no_pacing: bool,
     #[command(subcommand)]
     pub command: Command,
 }

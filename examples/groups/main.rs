@@ -7,17 +7,20 @@ mod output;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use tallyfy_groups::{Client, ENV_TOKEN, Error, Group};
-use tallyfy_groups_sandbox::Sandbox;
+use tallyfy_groups::{Client, ENV_TOKEN, Error, Group, RateLimiter};
+use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 use cli::{Cli, Command, ListArgs};
 
 /// How many groups the sandbox starts with when no token is set.
 const SANDBOX_GROUPS: usize = 300;
+/// Environment variable giving the sandbox a rate limit (see `SandboxLimit`'s text form).
+const ENV_SANDBOX_LIMIT: &str = "GROUPS_SANDBOX_LIMIT";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -42,25 +45,43 @@ fn main() -> ExitCode {
 
 /// The client from the environment, or one pointed at a fresh sandbox (kept alive by
 /// the returned handle) when no token is set.
-async fn connect() -> Result<(Client, Option<Sandbox>), Error> {
+async fn connect(pacing: bool) -> Result<(Client, Option<Sandbox>), Error> {
     if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
-        return Ok((Client::from_env()?, None));
+        return Ok((
+            tallyfy_groups::ClientBuilder::from_env()?
+                .pacing(pacing)
+                .build()?,
+            None,
+        ));
     }
-    let sandbox = Sandbox::builder().seed(SANDBOX_GROUPS).start().await;
+    let limit = match std::env::var(ENV_SANDBOX_LIMIT) {
+        Ok(text) if !text.trim().is_empty() => Some(
+            text.parse::<SandboxLimit>()
+                .map_err(|e| Error::Config(format!("{ENV_SANDBOX_LIMIT}: {e}")))?,
+        ),
+        _ => None,
+    };
+    let sandbox = Sandbox::builder()
+        .seed(SANDBOX_GROUPS)
+        .limit(limit)
+        .start()
+        .await;
     eprintln!(
-        "note: {ENV_TOKEN} is not set; using the local sandbox at {} ({SANDBOX_GROUPS} groups)",
-        sandbox.base_url()
+        "note: {ENV_TOKEN} is not set; using the local sandbox at {} ({SANDBOX_GROUPS} groups{})",
+        sandbox.base_url(),
+        limit.map_or_else(String::new, |l| format!(", limited: {l:?}"))
     );
     let client = Client::builder()
         .token("sandbox-token")
         .org_id(sandbox.org_id())
         .base_url(sandbox.base_url())
+        .pacing(pacing)
         .build()?;
     Ok((client, Some(sandbox)))
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
-    let (client, _sandbox) = connect().await?;
+    let (client, _sandbox) = connect(!cli.no_pacing).await?;
     let groups = client.groups();
     let json = cli.json;
     match cli.command {
@@ -160,22 +181,54 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} pages {pos}/{len} {wide_bar}")
+            ProgressStyle::with_template("{spinner} pages {pos}/{len} {wide_bar} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar
     });
+    let limiter = client.rate_limiter();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut all = Vec::new();
-    while let Some(page) = pages.try_next().await? {
-        if let Some(bar) = &progress {
-            bar.set_length(page.total_pages().unwrap_or(0));
-            bar.inc(1);
+    let mut fetched = 0u64;
+    loop {
+        tokio::select! {
+            page = pages.try_next() => {
+                let Some(page) = page? else { break };
+                fetched += 1;
+                if let Some(bar) = &progress {
+                    bar.set_length(page.total_pages().unwrap_or(0));
+                    bar.inc(1);
+                }
+                all.extend(page.into_items());
+            }
+            _ = tick.tick() => {
+                if let Some(bar) = &progress {
+                    bar.set_message(pacing_message(limiter));
+                }
+            }
         }
-        all.extend(page.into_items());
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
     output::groups(&all, json);
+    let stats = limiter.stats();
+    eprintln!(
+        "{fetched} pages; {} requests throttled (429), requests paused {:.1} s in all",
+        stats.throttled,
+        stats.paused.as_secs_f64()
+    );
     Ok(())
+}
+
+/// What the progress bar says about pacing: the pause left after a 429, or the rate
+/// the client has slowed to.
+fn pacing_message(limiter: &RateLimiter) -> String {
+    if let Some(left) = limiter.pause_remaining() {
+        format!("rate limited, resuming in {} s", left.as_secs_f64().ceil())
+    } else if let Some(rate) = limiter.stats().adaptive_rate {
+        format!("paced at {rate:.1} requests/s")
+    } else {
+        String::new()
+    }
 }

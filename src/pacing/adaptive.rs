@@ -30,6 +30,19 @@ pub(crate) struct Aimd {
     passed: u64,
     /// The earliest time the next request may be sent.
     next_slot: Option<Instant>,
+    /// The measurement behind the current rate, for responses to requests of that
+    /// cycle that arrive after the throttle (with concurrency, most of them).
+    last: Option<Measure>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Measure {
+    passed: u64,
+    cycle: Duration,
+    /// The rate in force when the throttle came, if pacing was on.
+    cap: Option<f64>,
+    /// When the pause ended and the rate set from this measure took effect.
+    since: Instant,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -51,16 +64,32 @@ impl Aimd {
         self.cycle_start.get_or_insert(now);
     }
 
-    /// A response that was not a throttle.
+    /// A response that was not a throttle, to a request sent in this cycle.
     pub(crate) fn passed(&mut self) {
         self.passed += 1;
+    }
+
+    /// A response that was not a throttle, to a request sent in the cycle before the
+    /// last throttle: it got through in that cycle, so the rate set from it is raised.
+    pub(crate) fn passed_late(&mut self) {
+        let Some(last) = &mut self.last else {
+            return self.passed();
+        };
+        last.passed += 1;
+        if let Some(basis) = basis(last.passed, last.cycle, last.cap) {
+            self.rate = Some(Rate {
+                base: (basis * DECREASE).clamp(MIN_RATE, MAX_RATE),
+                since: last.since,
+            });
+        }
     }
 
     /// A new throttle (the first 429 of a wave) at `now`, with requests held until
     /// `resume_at`: the rate drops to [`DECREASE`] × what got through this cycle (or
     /// the current rate, if lower), and a new cycle starts when the pause ends. A cycle
-    /// in which nothing got through measures nothing: the rate halves if pacing is on
-    /// and stays off if not (the gate alone holds requests). Returns the new rate.
+    /// in which nothing got through (yet: see [`Aimd::passed_late`]) measures nothing:
+    /// the rate halves if pacing is on and stays off if not (the gate alone holds
+    /// requests). Returns the new rate.
     pub(crate) fn throttled(&mut self, now: Instant, resume_at: Instant) -> Option<f64> {
         let start = self.cycle_start.unwrap_or(now);
         let cycle = resume_at.saturating_duration_since(start);
@@ -68,12 +97,14 @@ impl Aimd {
         let basis = match (self.passed, current) {
             (0, None) => None,
             (0, Some(current)) => Some(current * 0.5 / DECREASE),
-            (_, _) if cycle.is_zero() => current,
-            (passed, _) => {
-                let measured = passed as f64 / cycle.as_secs_f64();
-                Some(current.map_or(measured, |current| current.min(measured)))
-            }
+            (passed, current) => basis(passed, cycle, current),
         };
+        self.last = Some(Measure {
+            passed: self.passed,
+            cycle,
+            cap: current,
+            since: resume_at,
+        });
         self.cycle_start = Some(resume_at);
         self.passed = 0;
         let base = (basis? * DECREASE).clamp(MIN_RATE, MAX_RATE);
@@ -99,6 +130,15 @@ impl Aimd {
         self.next_slot = Some(slot + interval);
         Some(slot)
     }
+}
+
+/// The rate that `passed` responses over `cycle` show, no higher than `cap`.
+fn basis(passed: u64, cycle: Duration, cap: Option<f64>) -> Option<f64> {
+    if cycle.is_zero() {
+        return cap;
+    }
+    let measured = passed as f64 / cycle.as_secs_f64();
+    Some(cap.map_or(measured, |cap| cap.min(measured)))
 }
 
 #[cfg(test)]
@@ -128,6 +168,11 @@ mod tests {
         assert_eq!(first, resume);
         let gap = (second - first).as_secs_f64();
         assert!((gap - 1.0 / rate).abs() < 1e-6, "{gap}");
+        // Two more of that cycle's requests come back after the throttle: 12 in 1 s.
+        aimd.passed_late();
+        aimd.passed_late();
+        let raised = aimd.rate(resume).unwrap();
+        assert!((raised - 12.0 * DECREASE).abs() < 1e-9, "{raised}");
     }
 
     // Proves a second throttle lowers the rate again from the lower of the measured

@@ -322,7 +322,11 @@ impl RateLimiter {
             .window
             .update(now, signals.remaining, signals.limit, signals.reset, others);
         if status != StatusCode::TOO_MANY_REQUESTS {
-            state.aimd.passed();
+            if permit.epoch + 1 == state.epoch {
+                state.aimd.passed_late();
+            } else {
+                state.aimd.passed();
+            }
             state.streak = 0;
             return Observation {
                 throttled: false,
