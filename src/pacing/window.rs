@@ -16,6 +16,8 @@ pub(crate) struct Window {
     reset_at: Option<Instant>,
     /// The quota of a fresh window, when the server said (`X-RateLimit-Limit`).
     limit: Option<u64>,
+    /// Requests sent since the last update, which a fresh window may already count.
+    sent_since_update: u64,
 }
 
 impl Window {
@@ -36,17 +38,29 @@ impl Window {
         let Some(remaining) = remaining else {
             return;
         };
-        self.remaining = Some(remaining.saturating_sub(others_in_flight));
+        let mut estimate = remaining.saturating_sub(others_in_flight);
+        // Answers come back out of order: within a window the lowest count wins.
+        if let (Some(current), Some(reset_at)) = (self.remaining, self.reset_at)
+            && reset_at > now
+        {
+            estimate = estimate.min(current);
+        }
+        self.remaining = Some(estimate);
         self.reset_at = reset.map(|reset| now + reset);
+        self.sent_since_update = 0;
     }
 
     /// When sending must wait for the reset: nothing is left and the reset is ahead.
-    /// A window whose reset has passed starts afresh with `limit` (if known).
+    /// A window whose reset has passed starts afresh with `limit` (if known), less
+    /// what was sent since the last answer (a token bucket's "reset", the time until
+    /// it is full, counts those too).
     pub(crate) fn blocked_until(&mut self, now: Instant) -> Option<Instant> {
         if let Some(reset_at) = self.reset_at
             && reset_at <= now
         {
-            self.remaining = self.limit;
+            self.remaining = self
+                .limit
+                .map(|limit| limit.saturating_sub(self.sent_since_update));
             self.reset_at = None;
         }
         match (self.remaining, self.reset_at) {
@@ -57,6 +71,7 @@ impl Window {
 
     /// Counts one request sent (call after `blocked_until` said `None`).
     pub(crate) fn take(&mut self) {
+        self.sent_since_update += 1;
         if let Some(left) = &mut self.remaining {
             *left = left.saturating_sub(1);
         }
@@ -87,12 +102,22 @@ mod tests {
             window.take();
         }
         assert_eq!(window.blocked_until(t0), Some(reset));
+        // Two were sent since the answer: the fresh window of 3 has 1 left.
         assert_eq!(window.blocked_until(reset), None);
-        for _ in 0..3 {
-            window.take();
-        }
-        // The fresh window's 3 are used up, but no reset is known: not blocked.
+        window.take();
+        // Used up, but no reset is known: not blocked.
         assert_eq!(window.blocked_until(reset), None);
+    }
+
+    // Proves an older answer arriving late cannot raise the count within a window.
+    #[tokio::test(start_paused = true)]
+    async fn late_answers_do_not_raise_the_count() {
+        let mut window = Window::default();
+        let t0 = Instant::now();
+        let reset = Some(Duration::from_secs(1));
+        window.update(t0, Some(0), None, reset, 0);
+        window.update(t0, Some(5), None, reset, 0);
+        assert_eq!(window.blocked_until(t0), Some(t0 + Duration::from_secs(1)));
     }
 
     // Proves requests still in flight are taken off the server's remaining count.
