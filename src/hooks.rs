@@ -178,7 +178,12 @@ async fn send_with_retries(
     loop {
         let permit = match limiter.ready(deadline).await {
             Ok(permit) => permit,
-            Err(_) => {
+            Err(overdue) => {
+                tracing::debug!(
+                    held_ms = overdue.waited.as_millis() as u64,
+                    short_by_ms = overdue.short_by.as_millis() as u64,
+                    "rate limiting would hold the request past its throttle deadline"
+                );
                 let held = Held {
                     waited: started.elapsed(),
                     deadline: settings.throttle_deadline,
@@ -218,6 +223,10 @@ async fn send_with_retries(
                     && policy.max_retries() > 0
                     && let Some(next) = spare
                 {
+                    tracing::debug!(
+                        wait_ms = seen.pause.as_millis() as u64,
+                        "retrying a throttled request once the pause ends"
+                    );
                     last_throttle = Some(keep_small(response).await);
                     pending = next;
                     attempt += 1;

@@ -70,7 +70,7 @@ const LIMIT: Names = ["x-ratelimit-limit", "ratelimit-limit"];
 const REMAINING: Names = ["x-ratelimit-remaining", "ratelimit-remaining"];
 const RESET: Names = ["x-ratelimit-reset", "ratelimit-reset"];
 
-fn first<'a>(headers: &'a HeaderMap, [common, draft]: Names) -> Option<&'a str> {
+fn first(headers: &HeaderMap, [common, draft]: Names) -> Option<&str> {
     text(headers, common).or_else(|| text(headers, draft))
 }
 
