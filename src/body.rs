@@ -5,6 +5,7 @@
 //! error the generated code returns.
 
 use std::fmt;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
@@ -32,6 +33,13 @@ pub(crate) enum BodyFailure {
         status: StatusCode,
         source: reqwest::Error,
     },
+    /// Rate limiting would have held the call past its throttle deadline; `last` is
+    /// the last 429 the call itself received, if any.
+    Overdue {
+        waited: Duration,
+        deadline: Duration,
+        last: Option<(Box<HeaderMap>, Bytes)>,
+    },
 }
 
 impl fmt::Display for BodyFailure {
@@ -45,6 +53,9 @@ impl fmt::Display for BodyFailure {
             }
             BodyFailure::Read { status, .. } => {
                 write!(f, "the {status} response body could not be read")
+            }
+            BodyFailure::Overdue { .. } => {
+                f.write_str("rate limiting would hold the call past its deadline")
             }
         }
     }
@@ -117,11 +128,36 @@ pub(crate) async fn guard(
     });
     let body = match outcome {
         Ok(bytes) => reqwest::Body::from(bytes),
-        Err(failure) => reqwest::Body::wrap_stream(futures::stream::once(async move {
-            Err::<Bytes, BodyFailure>(failure)
-        })),
+        Err(failure) => failing(failure),
     };
     rebuild(status, version, headers, body, url)
+}
+
+/// The answer to a call that rate limiting would hold past its deadline: a 429 with
+/// the head of the last 429 it received (if any) and a body that fails as
+/// [`BodyFailure::Overdue`], which the error mapping turns into `Error::RateLimited`.
+pub(crate) fn overdue(
+    url: reqwest::Url,
+    waited: Duration,
+    deadline: Duration,
+    last: Option<(HeaderMap, Bytes)>,
+) -> reqwest::Response {
+    let headers = last.as_ref().map(|(h, _)| h.clone()).unwrap_or_default();
+    let failure = BodyFailure::Overdue {
+        waited,
+        deadline,
+        last: last.map(|(h, b)| (Box::new(h), b)),
+    };
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let body = failing(failure);
+    rebuild(status, reqwest::Version::HTTP_11, headers, body, url)
+}
+
+/// A body whose first read fails with `failure`.
+fn failing(failure: BodyFailure) -> reqwest::Body {
+    reqwest::Body::wrap_stream(futures::stream::once(async move {
+        Err::<Bytes, BodyFailure>(failure)
+    }))
 }
 
 enum Overrun {

@@ -14,7 +14,9 @@ use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::generated::spec::TALLYFY_CLIENT_DEFAULT;
 use crate::groups::Groups;
+use crate::pacing::RateLimiter;
 use crate::retry::RetryPolicy;
+use crate::transport::DEFAULT_THROTTLE_DEADLINE;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, PerRequest, Settings};
 use crate::validate;
 
@@ -78,6 +80,13 @@ impl Client {
     pub fn raw(&self) -> &RawClient {
         &self.raw
     }
+
+    /// The rate limiter pacing this client (shared with its clones): its
+    /// [`stats`](RateLimiter::stats), the current pause, or to share it with another
+    /// client through [`ClientBuilder::rate_limiter`].
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &progenitor_client::ClientInfo::inner(&*self.raw).limiter
+    }
 }
 
 impl fmt::Debug for Client {
@@ -106,6 +115,10 @@ pub struct ClientBuilder {
     extra_headers: Vec<(String, String)>,
     capture: Option<Capture>,
     http: Option<reqwest::Client>,
+    limiter: Option<RateLimiter>,
+    quota: Option<(u32, Duration)>,
+    pacing: bool,
+    throttle_deadline: Duration,
 }
 
 impl Default for ClientBuilder {
@@ -124,6 +137,10 @@ impl Default for ClientBuilder {
             extra_headers: Vec::new(),
             capture: None,
             http: None,
+            limiter: None,
+            quota: None,
+            pacing: true,
+            throttle_deadline: DEFAULT_THROTTLE_DEADLINE,
         }
     }
 }
@@ -151,6 +168,10 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("capture", &self.capture.is_some())
             .field("http_client", &self.http.is_some())
+            .field("rate_limiter", &self.limiter)
+            .field("rate_limit", &self.quota)
+            .field("pacing", &self.pacing)
+            .field("throttle_deadline", &self.throttle_deadline)
             .finish()
     }
 }
@@ -272,6 +293,45 @@ impl ClientBuilder {
         self
     }
 
+    /// Never send more than `n` requests per `per`, evenly spaced (Tallyfy publishes
+    /// 100 per minute per organisation: `.rate_limit(100, Duration::from_secs(60))`).
+    /// On top of the pacing every client does (see [`RateLimiter`]). `n == 0` or a
+    /// zero `per` fails at `build()`. For a quota shared between clients, give them
+    /// one [`RateLimiter::with_quota`] through [`rate_limiter`](Self::rate_limiter).
+    pub fn rate_limit(mut self, n: u32, per: Duration) -> Self {
+        self.quota = Some((n, per));
+        self
+    }
+
+    /// Paces this client with `limiter`, shared with every other client given it
+    /// (Tallyfy's quotas are per organisation and per user). Default: a limiter of
+    /// the client's own, shared by its clones.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Turns pacing on (the default) or off. Off, nothing is held back: a 429 is
+    /// retried by the [`RetryPolicy`] alone, using up its retries, and the listing
+    /// fails when they run out. Requests are still counted in
+    /// [`Client::rate_limiter`]'s stats.
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacing = on;
+        self
+    }
+
+    /// The longest one call may be held by rate limiting (pauses after 429s, pacing,
+    /// waiting for a quota to reset) before it fails with [`Error::RateLimited`];
+    /// default [`DEFAULT_THROTTLE_DEADLINE`] (15 minutes). While paced, 429s do not
+    /// use up the [`RetryPolicy`]'s retries; this deadline bounds them instead. Each
+    /// page of a listing is one call: a listing fails only when one page is held
+    /// this long, with the page's number in the error. The call fails as soon as a
+    /// wait is known to end past the deadline, without sleeping through it.
+    pub fn throttle_deadline(mut self, deadline: Duration) -> Self {
+        self.throttle_deadline = deadline;
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token.ok_or_else(|| {
@@ -326,11 +386,38 @@ impl ClientBuilder {
                 (http, None)
             }
         };
+        let limiter = match (self.limiter, self.quota, self.pacing) {
+            (Some(shared), None, true) => shared,
+            (Some(_), Some(_), _) => {
+                return Err(Error::Config(
+                    "rate_limit(…) and a shared rate_limiter(…): give the shared one the \
+                     quota with RateLimiter::with_quota"
+                        .into(),
+                ));
+            }
+            (Some(_), None, false) => {
+                return Err(Error::Config(
+                    "pacing(false) and a shared rate_limiter(…): share \
+                     RateLimiter::unpaced() instead"
+                        .into(),
+                ));
+            }
+            (None, Some((n, per)), true) => RateLimiter::with_quota(n, per)?,
+            (None, Some(_), false) => {
+                return Err(Error::Config(
+                    "rate_limit(…) needs pacing; remove pacing(false)".into(),
+                ));
+            }
+            (None, None, true) => RateLimiter::new(),
+            (None, None, false) => RateLimiter::unpaced(),
+        };
         let settings = Settings {
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
             capture: self.capture,
             per_request,
+            limiter,
+            throttle_deadline: self.throttle_deadline,
         };
         Ok(Client {
             raw: Arc::new(RawClient::new_with_client(&base_url, http, settings)),

@@ -74,6 +74,34 @@ pub enum Error {
     /// Paging stopped because the server's answers could not be trusted to end.
     #[error("paging stopped: {0}")]
     Paging(String),
+
+    /// Rate limiting would hold the call past its throttle deadline
+    /// ([`ClientBuilder::throttle_deadline`](crate::ClientBuilder::throttle_deadline)).
+    /// Nothing already yielded is lost: in a listing the pages before `page` came
+    /// through, and `.page(page)` resumes there.
+    #[error("{}", rate_limited_message(*page, *waited, *deadline))]
+    RateLimited {
+        /// The page of a listing that could not be fetched, when the call was one.
+        page: Option<u32>,
+        /// How long the call had been held.
+        waited: Duration,
+        /// The deadline that would have passed.
+        deadline: Duration,
+        /// The last 429 the call received, if it received one (another request's
+        /// 429 may have held it instead).
+        last: Option<Box<ApiError>>,
+    },
+}
+
+fn rate_limited_message(page: Option<u32>, waited: Duration, deadline: Duration) -> String {
+    let what = page.map_or_else(|| "the request".to_owned(), |n| format!("page {n}"));
+    let resume = page.map_or_else(String::new, |n| format!("; resume with .page({n})"));
+    format!(
+        "rate limited: {what} would be held past the throttle deadline of {} s \
+         (held {} s){resume}",
+        deadline.as_secs_f64(),
+        waited.as_secs()
+    )
 }
 
 /// An error response from the API, with everything the six known body shapes carry.
@@ -225,6 +253,7 @@ impl Error {
             Error::Api(api) => Some(api.status),
             Error::BodyTooLarge { status, .. } => Some(*status),
             Error::Decode { status, .. } | Error::Transport { status, .. } => *status,
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             _ => None,
         }
     }
@@ -240,6 +269,8 @@ impl Error {
             Error::Transport { method, source, .. } => {
                 crate::retry::retries_transport(method, source)
             }
+            // A 429 is retried for every method; this one outlasted the deadline.
+            Error::RateLimited { .. } => true,
             _ => false,
         }
     }
@@ -248,8 +279,25 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
+            Error::RateLimited { last, .. } => last.as_deref(),
             _ => None,
         }
+    }
+
+    /// The listing page the error is about, when it is [`Error::RateLimited`] on one.
+    pub fn page(&self) -> Option<u32> {
+        match self {
+            Error::RateLimited { page, .. } => *page,
+            _ => None,
+        }
+    }
+
+    /// Says which page of a listing a rate-limit error is about.
+    pub(crate) fn on_page(mut self, number: u32) -> Self {
+        if let Error::RateLimited { page, .. } = &mut self {
+            page.get_or_insert(number);
+        }
+        self
     }
 
     /// Field errors of a validation failure (422), field name → messages; empty otherwise.

@@ -41,6 +41,7 @@ mod hooks;
 mod list;
 mod membership;
 mod model;
+mod pacing;
 mod paging;
 mod response;
 mod retry;
@@ -60,10 +61,11 @@ pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
 pub use list::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, ListGroups, PageStream};
 pub use membership::Membership;
 pub use model::{ErrorBody, Group, MemberId, Pagination, SortBy};
+pub use pacing::{MAX_FALLBACK_PAUSE, MAX_PAUSE, PacingStats, RateLimiter};
 pub use paging::{Items, Page, PageRequest, Pages, Paginator};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
-pub use transport::DEFAULT_MAX_BODY_BYTES;
+pub use transport::{DEFAULT_MAX_BODY_BYTES, DEFAULT_THROTTLE_DEADLINE};
 pub use validate::MAX_PER_PAGE;
 
 /// The generated client as the typed layer configures it ([`Client::raw`]), and the

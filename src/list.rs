@@ -174,7 +174,9 @@ impl ListGroups {
         if let Some(per_page) = self.per_page {
             request = request.per_page(per_page);
         }
-        let list = send(&LIST_GROUPS, request.send()).await?;
+        let list = send(&LIST_GROUPS, request.send())
+            .await
+            .map_err(|error| error.on_page(self.page.get()))?;
         Ok(Page::new(
             list.data,
             list.meta.and_then(|m| m.pagination),

@@ -123,6 +123,22 @@ fn from_reqwest(method: Method, error: reqwest::Error) -> Error {
             body,
         }) => api_error_from_bytes(method, *status, headers, body),
         Some(BodyFailure::Read { status, .. }) => Error::transport(method, Some(*status), error),
+        Some(BodyFailure::Overdue {
+            waited,
+            deadline,
+            last,
+        }) => Error::RateLimited {
+            page: None,
+            waited: *waited,
+            deadline: *deadline,
+            last: last.as_ref().and_then(|(headers, body)| {
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                match api_error_from_bytes(method, status, headers, body) {
+                    Error::Api(api) => Some(api),
+                    _ => None,
+                }
+            }),
+        },
         None => Error::transport(method, error.status(), error),
     }
 }

@@ -39,7 +39,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries at all: every failure is returned at once.
+    /// No retries at all: every failure is returned at once, a 429 included even while
+    /// the client is paced (the pause it imposes still holds later requests).
     pub fn none() -> Self {
         RetryPolicy {
             max_retries: 0,

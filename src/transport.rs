@@ -4,15 +4,22 @@
 
 use std::time::Duration;
 
+use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 
 use crate::body;
 use crate::capture::Capture;
 use crate::generated::spec::Operation;
+use crate::pacing::RateLimiter;
 use crate::retry::{self, RetryPolicy};
 
 /// Default limit on a response body: 8 MiB, far above any real Groups page.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Default longest time one call may be held by rate limiting (pauses after 429s,
+/// pacing, waits for a quota reset) before it fails with
+/// [`Error::RateLimited`](crate::Error::RateLimited): 15 minutes.
+pub const DEFAULT_THROTTLE_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
 /// What the request path needs of a client's configuration; the generated client
 /// carries it as its `inner`. Built by [`ClientBuilder`](crate::ClientBuilder).
@@ -22,6 +29,8 @@ pub struct Settings {
     pub(crate) max_body_bytes: usize,
     pub(crate) capture: Option<Capture>,
     pub(crate) per_request: Option<PerRequest>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) throttle_deadline: Duration,
 }
 
 /// Set on every request when the `reqwest::Client` is the caller's, which carries
@@ -49,12 +58,17 @@ impl Default for Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             capture: None,
             per_request: None,
+            limiter: RateLimiter::new(),
+            throttle_deadline: DEFAULT_THROTTLE_DEADLINE,
         }
     }
 }
 
 /// Sends `request` until it succeeds, fails for good, or the retry policy gives up;
-/// the final response comes back through the body guard.
+/// every attempt waits its turn with the client's [`RateLimiter`] first, and the final
+/// response comes back through the body guard. While paced, a 429 costs no retry: the
+/// next turn waits out the pause, bounded by the throttle deadline, past which the
+/// call is answered with a 429 whose body fails as [`body::BodyFailure::Overdue`].
 pub(crate) async fn send(
     http: &reqwest::Client,
     settings: &Settings,
@@ -68,11 +82,32 @@ pub(crate) async fn send(
         }
         request.timeout_mut().get_or_insert(extra.timeout);
     }
-    let policy = &settings.retry;
+    let (policy, limiter) = (&settings.retry, &settings.limiter);
+    let started = tokio::time::Instant::now();
+    let deadline = started.checked_add(settings.throttle_deadline);
     let method = request.method().clone();
     let mut backoff = policy.backoff();
     let mut attempt: u32 = 1;
+    // The last 429 this call received, for the error if it is held too long.
+    let mut last_throttle: Option<(HeaderMap, Bytes)> = None;
     loop {
+        let permit = match limiter.ready(deadline).await {
+            Ok(permit) => permit,
+            Err(overdue) => {
+                tracing::debug!(
+                    held_ms = overdue.waited.as_millis() as u64,
+                    short_by_ms = overdue.short_by.as_millis() as u64,
+                    "rate limiting would hold the request past its throttle deadline"
+                );
+                let held = started.elapsed();
+                return Ok(body::overdue(
+                    request.url().clone(),
+                    held,
+                    settings.throttle_deadline,
+                    last_throttle,
+                ));
+            }
+        };
         if !span.is_disabled() {
             span.record("attempt", attempt);
         }
@@ -81,6 +116,7 @@ pub(crate) async fn send(
         let wait = match http.execute(request).await {
             Ok(response) => {
                 let status = response.status();
+                let seen = limiter.observe(permit, status, response.headers());
                 if !span.is_disabled() {
                     span.record("status", status.as_u16());
                     if let Some(id) = response
@@ -91,50 +127,76 @@ pub(crate) async fn send(
                         span.record("request_id", id);
                     }
                 }
+                let paced_retry = seen.throttled && limiter.is_paced() && policy.max_retries() > 0;
+                match (paced_retry, spare) {
+                    (true, Some(next)) => {
+                        tracing::debug!(
+                            wait_ms = seen.pause.as_millis() as u64,
+                            "retrying a throttled request once the pause ends"
+                        );
+                        last_throttle = Some(keep_small(response).await);
+                        request = next;
+                        attempt += 1;
+                        continue;
+                    }
+                    (_, spare) => match (
+                        retry::retries_status(&method, status),
+                        spare,
+                        backoff.next(),
+                    ) {
+                        (true, Some(next), Some(wait)) => {
+                            let wait = policy.delay(Some(response.headers()), wait);
+                            tracing::debug!(
+                                status = status.as_u16(),
+                                wait_ms = wait.as_millis() as u64,
+                                "retrying"
+                            );
+                            request = next;
+                            wait
+                        }
+                        _ => {
+                            let capture = settings.capture.as_ref();
+                            let limit = settings.max_body_bytes;
+                            return Ok(body::guard(response, limit, capture, operation).await);
+                        }
+                    },
+                }
+            }
+            Err(error) => {
+                drop(permit);
                 match (
-                    retry::retries_status(&method, status),
+                    retry::retries_transport(&method, &error),
                     spare,
                     backoff.next(),
                 ) {
                     (true, Some(next), Some(wait)) => {
-                        let wait = policy.delay(Some(response.headers()), wait);
                         tracing::debug!(
-                            status = status.as_u16(),
                             wait_ms = wait.as_millis() as u64,
-                            "retrying"
+                            "retrying after a connection failure"
                         );
                         request = next;
                         wait
                     }
-                    _ => {
-                        let capture = settings.capture.as_ref();
-                        return Ok(body::guard(
-                            response,
-                            settings.max_body_bytes,
-                            capture,
-                            operation,
-                        )
-                        .await);
-                    }
+                    _ => return Err(error),
                 }
             }
-            Err(error) => match (
-                retry::retries_transport(&method, &error),
-                spare,
-                backoff.next(),
-            ) {
-                (true, Some(next), Some(wait)) => {
-                    tracing::debug!(
-                        wait_ms = wait.as_millis() as u64,
-                        "retrying after a connection failure"
-                    );
-                    request = next;
-                    wait
-                }
-                _ => return Err(error),
-            },
         };
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+}
+
+/// The head and (up to 64 KiB of) the body of a 429, read to the end so the
+/// connection can be reused.
+async fn keep_small(mut response: reqwest::Response) -> (HeaderMap, Bytes) {
+    const KEEP: usize = 64 * 1024;
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = BytesMut::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if body.len() + chunk.len() > KEEP {
+            return (headers, Bytes::new());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    (headers, body.freeze())
 }

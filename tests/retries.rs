@@ -102,7 +102,8 @@ async fn retry_after_http_date_is_honoured() {
     );
 }
 
-// Proves Retry-After is capped by the policy: a one-hour wait becomes zero here.
+// Proves Retry-After is capped by the policy when pacing is off: a one-hour wait
+// becomes zero here. (Paced, the cap is tallyfy_groups::MAX_PAUSE; see tests/pacing.rs.)
 #[tokio::test]
 async fn retry_after_is_capped() {
     let server = MockServer::start_async().await;
@@ -121,7 +122,7 @@ async fn retry_after_is_capped() {
         .await;
     let result = tokio::time::timeout(
         Duration::from_secs(10),
-        client_with(&server, RetryPolicy::immediate())
+        client_unpaced(&server, RetryPolicy::immediate())
             .groups()
             .get(GROUP_ID)
             .send(),

@@ -7,7 +7,9 @@ use tallyfy_groups::SortBy;
 
 /// A command-line client for Tallyfy's Groups API. Reads TALLYFY_ACCESS_TOKEN,
 /// TALLYFY_ORG_ID and TALLYFY_BASE_URL; without a token it uses a local sandbox
-/// whose groups last from one command to the next (see --sandbox-state).
+/// whose groups last from one command to the next (see --sandbox-state);
+/// it is rate-limited when GROUPS_SANDBOX_LIMIT is set, e.g. `bucket:5:5` or
+/// `window:60/6+headers`).
 #[derive(Debug, Parser)]
 #[command(name = "groups", version, arg_required_else_help = true)]
 pub struct Cli {
@@ -21,6 +23,9 @@ pub struct Cli {
     /// Start the local sandbox over from its 300 seeded groups (alone: just that).
     #[arg(long, global = true)]
     pub reset_sandbox: bool,
+    /// Do not pace requests: leave 429s to the retries alone (for comparison).
+    #[arg(long, global = true)]
+    pub no_pacing: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -9,12 +9,13 @@ mod sandbox;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use tallyfy_groups::{Client, ENV_TOKEN, Error, Group};
-use tallyfy_groups_sandbox::Sandbox;
+use tallyfy_groups::{Client, ENV_TOKEN, Error, Group, RateLimiter};
+use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 use cli::{Cli, Command, ListArgs};
 
@@ -30,6 +31,10 @@ impl From<Error> for Failure {
         Failure::Api(error)
     }
 }
+
+/// Environment variable giving the local sandbox a rate limit (see `SandboxLimit`'s
+/// text form, e.g. `bucket:5:5` or `window:60/6+headers`).
+const ENV_SANDBOX_LIMIT: &str = "GROUPS_SANDBOX_LIMIT";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -67,23 +72,38 @@ fn main() -> ExitCode {
 /// The client from the environment, or one pointed at the local sandbox (kept alive
 /// by the returned handle, which also holds its state file's lock) when no token is set.
 async fn connect(cli: &Cli) -> Result<(Client, Option<Sandbox>), Failure> {
+    let pacing = !cli.no_pacing;
     if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
         if cli.reset_sandbox {
             return Err(Failure::Sandbox(format!(
                 "--reset-sandbox is for the local sandbox, but {ENV_TOKEN} is set"
             )));
         }
-        return Ok((Client::from_env()?, None));
+        let client = tallyfy_groups::ClientBuilder::from_env()?
+            .pacing(pacing)
+            .build()?;
+        return Ok((client, None));
     }
+    let limit = match std::env::var(ENV_SANDBOX_LIMIT) {
+        Ok(text) if !text.trim().is_empty() => Some(
+            text.parse::<SandboxLimit>()
+                .map_err(|e| Failure::Sandbox(format!("{ENV_SANDBOX_LIMIT}: {e}")))?,
+        ),
+        _ => None,
+    };
     let state = sandbox::state_path(cli.sandbox_state.clone());
-    let sandbox = sandbox::start(&state, cli.reset_sandbox)
+    let sandbox = sandbox::start(&state, cli.reset_sandbox, limit)
         .await
         .map_err(Failure::Sandbox)?;
     eprintln!("{}", sandbox::note(&sandbox, ENV_TOKEN));
+    if let Some(limit) = limit {
+        eprintln!("note: the local sandbox is rate-limited: {limit:?}");
+    }
     let client = Client::builder()
         .token("sandbox-token")
         .org_id(sandbox.org_id())
         .base_url(sandbox.base_url())
+        .pacing(pacing)
         .build()?;
     Ok((client, Some(sandbox)))
 }
@@ -209,22 +229,54 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} pages {pos}/{len} {wide_bar}")
+            ProgressStyle::with_template("{spinner} pages {pos}/{len} {wide_bar} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar
     });
+    let limiter = client.rate_limiter();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut all = Vec::new();
-    while let Some(page) = pages.try_next().await? {
-        if let Some(bar) = &progress {
-            bar.set_length(page.total_pages().unwrap_or(0));
-            bar.inc(1);
+    let mut fetched = 0u64;
+    loop {
+        tokio::select! {
+            page = pages.try_next() => {
+                let Some(page) = page? else { break };
+                fetched += 1;
+                if let Some(bar) = &progress {
+                    bar.set_length(page.total_pages().unwrap_or(0));
+                    bar.inc(1);
+                }
+                all.extend(page.into_items());
+            }
+            _ = tick.tick() => {
+                if let Some(bar) = &progress {
+                    bar.set_message(pacing_message(limiter));
+                }
+            }
         }
-        all.extend(page.into_items());
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
     output::groups(&all, json);
+    let stats = limiter.stats();
+    eprintln!(
+        "{fetched} pages; {} requests throttled (429), requests paused {:.1} s in all",
+        stats.throttled,
+        stats.paused.as_secs_f64()
+    );
     Ok(())
+}
+
+/// What the progress bar says about pacing: the pause left after a 429, or the rate
+/// the client has slowed to.
+fn pacing_message(limiter: &RateLimiter) -> String {
+    if let Some(left) = limiter.pause_remaining() {
+        format!("rate limited, resuming in {} s", left.as_secs_f64().ceil())
+    } else if let Some(rate) = limiter.stats().adaptive_rate {
+        format!("paced at {rate:.1} requests/s")
+    } else {
+        String::new()
+    }
 }

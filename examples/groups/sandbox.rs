@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tallyfy_groups_sandbox::Sandbox;
+use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 /// How many groups the sandbox starts with (and starts over with).
 pub const SANDBOX_GROUPS: usize = 300;
@@ -50,9 +50,14 @@ fn cargo_target_dir(exe: &Path) -> Option<PathBuf> {
 }
 
 /// Starts the sandbox on `state` (from the seed if `reset`), or explains why not.
-pub async fn start(state: &Path, reset: bool) -> Result<Sandbox, String> {
+pub async fn start(
+    state: &Path,
+    reset: bool,
+    limit: Option<SandboxLimit>,
+) -> Result<Sandbox, String> {
     Sandbox::builder()
         .seed(SANDBOX_GROUPS)
+        .limit(limit)
         .state_file(state)
         .reset_state(reset)
         .state_lock_wait(LOCK_WAIT)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::Sandbox;
+use crate::limit::SandboxLimit;
 
 /// Configures a [`Sandbox`]; made by [`Sandbox::builder`], finished by
 /// [`start`](SandboxBuilder::start).
@@ -34,6 +35,7 @@ pub struct SandboxBuilder {
     pub(crate) state_file: Option<PathBuf>,
     pub(crate) state_lock_wait: Duration,
     pub(crate) reset_state: bool,
+    pub(crate) limit: Option<SandboxLimit>,
 }
 
 impl Default for SandboxBuilder {
@@ -52,6 +54,7 @@ impl Default for SandboxBuilder {
             state_file: None,
             state_lock_wait: Duration::ZERO,
             reset_state: false,
+            limit: None,
         }
     }
 }
@@ -73,6 +76,7 @@ impl fmt::Debug for SandboxBuilder {
             .field("state_file", &self.state_file)
             .field("state_lock_wait", &self.state_lock_wait)
             .field("reset_state", &self.reset_state)
+            .field("limit", &self.limit)
             .finish()
     }
 }
@@ -184,6 +188,13 @@ impl SandboxBuilder {
     /// start over from [`seed`](Self::seed), overwriting it (under the lock).
     pub fn reset_state(mut self, reset: bool) -> Self {
         self.reset_state = reset;
+        self
+    }
+
+    /// Enforces a real rate limit on every request (after the injected faults,
+    /// before authentication); see [`SandboxLimit`]. `None` (the default): no limit.
+    pub fn limit(mut self, limit: Option<SandboxLimit>) -> Self {
+        self.limit = limit;
         self
     }
 

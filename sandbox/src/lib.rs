@@ -64,11 +64,13 @@
 //! | body is not JSON | 400 | `{"error": true, "message": "The request body is not valid JSON.", "code": "INVALID_JSON"}` |
 //! | invalid field or query parameter | 422 | `{"message": "The given data was invalid.", "errors": {"name": ["The name field is required."]}}` |
 //! | injected rate limit | 429 (+ `Retry-After`, `X-RateLimit-Remaining: 0`) | `{"message": "You've reached the hourly limit for this organization. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}` |
+//! | over a [`SandboxLimit`] | 429 (+ `Retry-After`, and `X-RateLimit-*` if chosen) | the same as the injected rate limit |
 //! | injected failure | 503 | `{"error": true, "message": "Service unavailable"}` |
 //! | a change the state file could not save (not kept) | 500 | `{"error": true, "message": "…", "code": "SANDBOX_STATE_NOT_SAVED"}` |
 
 mod config;
 mod errors;
+mod limit;
 mod query;
 mod routes;
 mod server;
@@ -87,6 +89,7 @@ use tokio::sync::oneshot;
 
 pub use config::SandboxBuilder;
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
+pub use limit::SandboxLimit;
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use state_file::{STATE_FORMAT, STATE_VERSION};
 pub use store::SEED_DESCRIPTIONS;
@@ -206,6 +209,11 @@ impl Sandbox {
     /// or [`SandboxBuilder::reset_state`] asked to start over).
     pub fn state_loaded(&self) -> bool {
         self.loaded
+    }
+
+    /// Requests the [`SandboxLimit`] refused with 429 so far (0 without one).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.shared.limiter.as_ref().map_or(0, |l| l.refused())
     }
 
     /// Stops the sandbox now; the same as dropping it.

@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 
 use crate::config::SandboxBuilder;
 use crate::errors::ApiError;
+use crate::limit::Limiter;
 use crate::routes;
 use crate::state_file::StateFile;
 use crate::store::Store;
@@ -39,6 +40,7 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) base_url: String,
     instance: u64,
+    pub(crate) limiter: Option<Limiter>,
 }
 
 impl Shared {
@@ -49,6 +51,7 @@ impl Shared {
         base_url: String,
     ) -> Self {
         Shared {
+            limiter: config.limit.map(Limiter::new),
             store: Mutex::new(store),
             state,
             config,
@@ -146,6 +149,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let mut verdict = None;
     let mut response = if config.fails(n) {
         ApiError::Unavailable.into_response()
     } else if config.rate_limits(n) {
@@ -153,11 +157,20 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             retry_after_secs: config.retry_after_secs,
         }
         .into_response()
+    } else if let Some(refusal) = shared
+        .limiter
+        .as_ref()
+        .and_then(|limiter| verdict.insert(limiter.check()).refusal())
+    {
+        refusal
     } else if !config.accepts(authorization) {
         ApiError::Unauthenticated.into_response()
     } else {
         next.run(request).await
     };
+    if let Some(verdict) = verdict {
+        verdict.stamp(response.headers_mut());
+    }
     let id = format!("sbx{}-{n:06}", shared.instance);
     response.headers_mut().insert(
         "x-request-id",

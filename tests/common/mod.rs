@@ -67,3 +67,15 @@ pub fn client_with(server: &MockServer, policy: RetryPolicy) -> Client {
         .build()
         .expect("test client builds")
 }
+
+/// Like [`client_with`], with pacing switched off: the retry policy alone handles 429s.
+pub fn client_unpaced(server: &MockServer, policy: RetryPolicy) -> Client {
+    Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(server.base_url())
+        .retry_policy(policy)
+        .pacing(false)
+        .build()
+        .expect("test client builds")
+}

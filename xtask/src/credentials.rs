@@ -77,13 +77,15 @@ pub fn retry_policy() -> RetryPolicy {
 impl LiveConfig {
     /// The crate's own client for this configuration, with [`retry_policy`], keeping
     /// every response it receives in `capture`.
+    /// Pacing is off: paced, 429s would be retried beyond the policy's two retries.
     /// `Err` names what is wrong (a base URL that is not https or loopback, …).
     pub fn client(&self, capture: Capture) -> Result<Client, String> {
         let mut builder = Client::builder()
             .token(self.token.clone())
             .org_id(self.org_id.clone())
             .retry_policy(retry_policy())
-            .capture(capture);
+            .capture(capture)
+            .pacing(false);
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }

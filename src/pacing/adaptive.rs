@@ -1,0 +1,208 @@
+//! The adaptive send rate for servers that throttle without quota headers: AIMD on the
+//! rate. Off until the first unexplained 429; then the rate is set just below what the
+//! server let through over the last cycle (the pause included) and climbs back slowly.
+//! Pure state on tokio's clock, driven by [`super::RateLimiter`]; it never sleeps.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// After a throttle the rate is this share of the measured rate (or of the current
+/// rate, if lower): a margin below what the server let through, pause included.
+pub(crate) const DECREASE: f64 = 0.98;
+/// The rate climbs by this share of its base per second: 5 % a minute, so a
+/// per-minute quota is probed about once a minute at most, not every few seconds.
+pub(crate) const CLIMB_PER_SEC: f64 = 0.05 / 60.0;
+/// The slowest rate: one request every 20 s (a Retry-After still applies on top).
+pub(crate) const MIN_RATE: f64 = 0.05;
+/// The fastest rate the pacer schedules; above it pacing is off in effect.
+const MAX_RATE: f64 = 1_000_000.0;
+
+/// The AIMD state.
+#[derive(Debug, Default)]
+pub(crate) struct Aimd {
+    /// `None` until the first unexplained throttle: requests are not paced.
+    rate: Option<Rate>,
+    /// When the current measurement cycle began: the first request, else the end of
+    /// the last pause.
+    cycle_start: Option<Instant>,
+    /// Responses that got through (not 429) since `cycle_start`.
+    passed: u64,
+    /// The earliest time the next request may be sent.
+    next_slot: Option<Instant>,
+    /// The measurement behind the current rate, for responses to requests of that
+    /// cycle that arrive after the throttle (with concurrency, most of them).
+    last: Option<Measure>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Measure {
+    passed: u64,
+    cycle: Duration,
+    /// The rate in force when the throttle came, if pacing was on.
+    cap: Option<f64>,
+    /// When the pause ended and the rate set from this measure took effect.
+    since: Instant,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Rate {
+    base: f64,
+    since: Instant,
+}
+
+impl Rate {
+    fn at(&self, now: Instant) -> f64 {
+        let climbed = now.saturating_duration_since(self.since).as_secs_f64();
+        (self.base * (1.0 + CLIMB_PER_SEC * climbed)).min(MAX_RATE)
+    }
+}
+
+impl Aimd {
+    /// Notes that a request is about to be sent (starts the first cycle).
+    pub(crate) fn sending(&mut self, now: Instant) {
+        self.cycle_start.get_or_insert(now);
+    }
+
+    /// A response that was not a throttle, to a request sent in this cycle.
+    pub(crate) fn passed(&mut self) {
+        self.passed += 1;
+    }
+
+    /// A response that was not a throttle, to a request sent in the cycle before the
+    /// last throttle: it got through in that cycle, so the rate set from it is raised.
+    pub(crate) fn passed_late(&mut self) {
+        let Some(last) = &mut self.last else {
+            return self.passed();
+        };
+        last.passed += 1;
+        if let Some(basis) = basis(last.passed, last.cycle, last.cap) {
+            self.rate = Some(Rate {
+                base: (basis * DECREASE).clamp(MIN_RATE, MAX_RATE),
+                since: last.since,
+            });
+        }
+    }
+
+    /// A new throttle (the first 429 of a wave) at `now`, with requests held until
+    /// `resume_at`: the rate drops to [`DECREASE`] × what got through this cycle (or
+    /// the current rate, if lower), and a new cycle starts when the pause ends. A cycle
+    /// in which nothing got through (yet: see [`Aimd::passed_late`]) measures nothing:
+    /// the rate halves if pacing is on and stays off if not (the gate alone holds
+    /// requests). Returns the new rate.
+    pub(crate) fn throttled(&mut self, now: Instant, resume_at: Instant) -> Option<f64> {
+        let start = self.cycle_start.unwrap_or(now);
+        let cycle = resume_at.saturating_duration_since(start);
+        let current = self.rate.map(|rate| rate.at(now));
+        let basis = match (self.passed, current) {
+            (0, None) => None,
+            (0, Some(current)) => Some(current * 0.5 / DECREASE),
+            (passed, current) => basis(passed, cycle, current),
+        };
+        self.last = Some(Measure {
+            passed: self.passed,
+            cycle,
+            cap: current,
+            since: resume_at,
+        });
+        self.cycle_start = Some(resume_at);
+        self.passed = 0;
+        let base = (basis? * DECREASE).clamp(MIN_RATE, MAX_RATE);
+        self.rate = Some(Rate {
+            base,
+            since: resume_at,
+        });
+        self.next_slot = Some(resume_at);
+        Some(base)
+    }
+
+    /// The current rate in requests per second, if pacing is on.
+    pub(crate) fn rate(&self, now: Instant) -> Option<f64> {
+        self.rate.map(|rate| rate.at(now))
+    }
+
+    /// Reserves the next send slot: `None` when not paced, else the time to send at
+    /// (`now` or later). Slots are `1 / rate` apart, so requests are spread evenly.
+    pub(crate) fn reserve(&mut self, now: Instant) -> Option<Instant> {
+        let rate = self.rate?;
+        let slot = self.next_slot.map_or(now, |next| next.max(now));
+        let interval = Duration::from_secs_f64(1.0 / rate.at(slot));
+        self.next_slot = Some(slot + interval);
+        Some(slot)
+    }
+}
+
+/// The rate that `passed` responses over `cycle` show, no higher than `cap`.
+fn basis(passed: u64, cycle: Duration, cap: Option<f64>) -> Option<f64> {
+    if cycle.is_zero() {
+        return cap;
+    }
+    let measured = passed as f64 / cycle.as_secs_f64();
+    Some(cap.map_or(measured, |cap| cap.min(measured)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves a throttle with nothing through yet leaves pacing off; once something got
+    // through, a throttle sets the rate is what got through over
+    // the cycle (10 in 1 s → 10/s) times DECREASE, and slots are 1/rate apart from the
+    // end of the pause.
+    #[tokio::test(start_paused = true)]
+    async fn decrease_is_measured_from_what_got_through() {
+        let mut aimd = Aimd::default();
+        let t0 = Instant::now();
+        assert_eq!(aimd.reserve(t0), None);
+        aimd.sending(t0);
+        assert_eq!(aimd.throttled(t0, t0), None);
+        assert_eq!(aimd.reserve(t0), None);
+        (0..10).for_each(|_| aimd.passed());
+        let resume = t0 + Duration::from_secs(1);
+        let rate = aimd
+            .throttled(t0 + Duration::from_millis(10), resume)
+            .unwrap();
+        assert!((rate - 10.0 * DECREASE).abs() < 1e-9, "{rate}");
+        let first = aimd.reserve(t0).unwrap();
+        let second = aimd.reserve(t0).unwrap();
+        assert_eq!(first, resume);
+        let gap = (second - first).as_secs_f64();
+        assert!((gap - 1.0 / rate).abs() < 1e-6, "{gap}");
+        // Two more of that cycle's requests come back after the throttle: 12 in 1 s.
+        aimd.passed_late();
+        aimd.passed_late();
+        let raised = aimd.rate(resume).unwrap();
+        assert!((raised - 12.0 * DECREASE).abs() < 1e-9, "{raised}");
+    }
+
+    // Proves a second throttle lowers the rate again from the lower of the measured
+    // and the current rate, the rate climbs 5 % a minute from its base, and a cycle
+    // with nothing through halves it, down to MIN_RATE at most.
+    #[tokio::test(start_paused = true)]
+    async fn decrease_compounds_and_climb_is_slow() {
+        let mut aimd = Aimd::default();
+        let t0 = Instant::now();
+        aimd.sending(t0);
+        (0..60).for_each(|_| aimd.passed());
+        let resume = t0 + Duration::from_secs(6);
+        let first = aimd.throttled(t0, resume).unwrap();
+        assert!((first - 10.0 * DECREASE).abs() < 1e-9, "{first}");
+        let later = resume + Duration::from_secs(60);
+        let climbed = aimd.rate(later).unwrap();
+        assert!((climbed - first * 1.05).abs() < 1e-9, "{climbed}");
+        // 30 through in 60 s + a 6 s pause: the measured rate, lower, wins.
+        (0..30).for_each(|_| aimd.passed());
+        let second = aimd.throttled(later, later + Duration::from_secs(6));
+        let second = second.unwrap();
+        assert!((second - 30.0 / 66.0 * DECREASE).abs() < 1e-9, "{second}");
+        // Nothing got through: the rate halves, and never goes below MIN_RATE.
+        let third = aimd
+            .throttled(later, later + Duration::from_secs(7))
+            .unwrap();
+        assert!((third - second * 0.5).abs() < 1e-9, "{third}");
+        for _ in 0..20 {
+            aimd.throttled(later, later + Duration::from_secs(7));
+        }
+        assert_eq!(aimd.rate(later + Duration::from_secs(7)), Some(MIN_RATE));
+    }
+}

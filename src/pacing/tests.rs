@@ -1,0 +1,391 @@
+//! Deterministic tests of the pacer on tokio's paused clock: the gate across clones,
+//! header pacing, AIMD against simulated servers, the declared quota, hostile
+//! `Retry-After` values, deadlines. Times asserted are virtual (the paused clock only
+//! moves when every task waits), so they are exact and order-of-events.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+use tokio::time::Instant;
+
+use super::*;
+
+fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        map.insert(*name, HeaderValue::from_str(value).unwrap());
+    }
+    map
+}
+
+const TOO_MANY: StatusCode = StatusCode::TOO_MANY_REQUESTS;
+const OK: StatusCode = StatusCode::OK;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// A 429 on `limiter` with this `Retry-After`; returns the pause it imposed.
+async fn throttle(limiter: &RateLimiter, retry_after: &str) -> Duration {
+    let permit = limiter.ready(None).await.unwrap();
+    let seen = limiter.observe(permit, TOO_MANY, &headers(&[("retry-after", retry_after)]));
+    assert!(seen.throttled);
+    seen.pause
+}
+
+/// `n` requests answered 200.
+async fn pass(limiter: &RateLimiter, n: usize) {
+    for _ in 0..n {
+        let permit = limiter.ready(None).await.unwrap();
+        limiter.observe(permit, OK, &HeaderMap::new());
+    }
+}
+
+// Proves one 429 holds every request of every clone until its Retry-After: requests
+// made through two clones right after it are sent only once the 5 s have passed, and
+// after a marker that fires at 4.999 s.
+#[tokio::test(start_paused = true)]
+async fn a_429_pauses_every_clone() {
+    let limiter = RateLimiter::new();
+    let t0 = Instant::now();
+    assert_eq!(throttle(&limiter, "5").await, secs(5));
+    assert_eq!(limiter.pause_remaining(), Some(secs(5)));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for (name, clone) in [("a", limiter.clone()), ("b", limiter.clone())] {
+        let events = events.clone();
+        tasks.push(tokio::spawn(async move {
+            let permit = clone.ready(None).await.unwrap();
+            events.lock().unwrap().push((name, t0.elapsed()));
+            clone.observe(permit, OK, &HeaderMap::new());
+        }));
+    }
+    let marker = events.clone();
+    tasks.push(tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(4999)).await;
+        marker.lock().unwrap().push(("marker", t0.elapsed()));
+    }));
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let events = events.lock().unwrap().clone();
+    assert_eq!(events[0].0, "marker", "{events:?}");
+    assert!(
+        events[1..].iter().all(|(_, at)| *at >= secs(5)),
+        "{events:?}"
+    );
+    assert_eq!(limiter.pause_remaining(), None);
+    let stats = limiter.stats();
+    assert_eq!((stats.requests, stats.throttled), (3, 1));
+    assert_eq!(stats.paused, secs(5));
+}
+
+// Proves 429s to requests already in flight when the first one came back are one
+// wave: the rate drops once, not once per 429, while each 429 is counted.
+#[tokio::test(start_paused = true)]
+async fn in_flight_429s_are_one_wave() {
+    let limiter = RateLimiter::new();
+    pass(&limiter, 10).await;
+    let mut permits = Vec::new();
+    for _ in 0..8 {
+        permits.push(limiter.ready(None).await.unwrap());
+    }
+    let mut first = None;
+    for permit in permits {
+        limiter.observe(permit, TOO_MANY, &headers(&[("retry-after", "1")]));
+        first.get_or_insert(limiter.stats().adaptive_rate);
+    }
+    let stats = limiter.stats();
+    assert_eq!(stats.throttled, 8);
+    assert!(stats.adaptive_rate.is_some());
+    assert_eq!(stats.adaptive_rate, first.unwrap());
+    assert_eq!(stats.paused, secs(1));
+}
+
+// Proves header pacing: with Remaining 1 and Reset 3 s, one more request goes at
+// once, and the next waits exactly for the reset, without any 429.
+#[tokio::test(start_paused = true)]
+async fn remaining_zero_waits_for_the_reset() {
+    let limiter = RateLimiter::new();
+    let t0 = Instant::now();
+    let permit = limiter.ready(None).await.unwrap();
+    let quota = headers(&[
+        ("x-ratelimit-limit", "2"),
+        ("x-ratelimit-remaining", "1"),
+        ("x-ratelimit-reset", "3"),
+    ]);
+    assert!(!limiter.observe(permit, OK, &quota).throttled);
+    let second = limiter.ready(None).await.unwrap();
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    assert_eq!(limiter.pause_remaining(), Some(secs(3)));
+    drop(second);
+    let third = limiter.ready(None).await.unwrap();
+    assert_eq!(t0.elapsed(), secs(3));
+    // The fresh window holds Limit = 2: the fourth goes at once, the fifth would not.
+    let fourth = limiter.ready(None).await.unwrap();
+    assert_eq!(t0.elapsed(), secs(3));
+    drop((third, fourth));
+    assert_eq!(limiter.stats().throttled, 0);
+}
+
+// Proves a 429 that the headers explain (Remaining 0 with a Reset) holds requests
+// until the later of Retry-After and Reset and does not turn adaptation on.
+#[tokio::test(start_paused = true)]
+async fn explained_429_waits_without_adapting() {
+    let limiter = RateLimiter::new();
+    let permit = limiter.ready(None).await.unwrap();
+    let seen = limiter.observe(
+        permit,
+        TOO_MANY,
+        &headers(&[
+            ("retry-after", "1"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "4"),
+        ]),
+    );
+    assert_eq!(seen.pause, secs(4));
+    assert_eq!(limiter.stats().adaptive_rate, None);
+}
+
+// Proves hostile Retry-After values: negative and garbage back off 1 s then 2 s
+// (in a row), huge numbers and far-future dates are capped at MAX_PAUSE, none panics,
+// and a success ends the streak.
+#[tokio::test(start_paused = true)]
+async fn hostile_retry_after_values() {
+    let limiter = RateLimiter::new();
+    assert_eq!(throttle(&limiter, "-5").await, secs(1));
+    assert_eq!(throttle(&limiter, "soon").await, secs(2));
+    assert_eq!(
+        throttle(&limiter, "99999999999999999999999").await,
+        MAX_PAUSE
+    );
+    assert_eq!(
+        throttle(&limiter, "Fri, 31 Dec 9999 23:59:59 GMT").await,
+        MAX_PAUSE
+    );
+    let permit = limiter.ready(None).await.unwrap();
+    limiter.observe(permit, OK, &HeaderMap::new());
+    assert_eq!(throttle(&limiter, "").await, secs(1));
+}
+
+// Proves a server that answers "Retry-After: 0" again and again is not hammered: the
+// first such 429 is honoured as sent, the next ones in a row pause 1 s, 2 s, 4 s, and
+// a response getting through ends the streak.
+#[tokio::test(start_paused = true)]
+async fn zero_retry_after_in_a_row_backs_off() {
+    let limiter = RateLimiter::new();
+    let pauses = [
+        throttle(&limiter, "0").await,
+        throttle(&limiter, "0").await,
+        throttle(&limiter, "0").await,
+        throttle(&limiter, "0").await,
+    ];
+    assert_eq!(pauses, [Duration::ZERO, secs(1), secs(2), secs(4)]);
+    pass(&limiter, 1).await;
+    assert_eq!(throttle(&limiter, "0").await, Duration::ZERO);
+}
+
+// Proves a deadline that a pause would pass fails at once, without sleeping through
+// the pause, and says by how much it falls short.
+#[tokio::test(start_paused = true)]
+async fn deadline_fails_fast() {
+    let limiter = RateLimiter::new();
+    throttle(&limiter, "60").await;
+    let t0 = Instant::now();
+    let overdue = limiter
+        .ready(Some(t0 + secs(10)))
+        .await
+        .err()
+        .expect("the pause outlasts the deadline");
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    assert_eq!(overdue.short_by, secs(50));
+    assert!(limiter.ready(Some(t0 + secs(60))).await.is_ok());
+    assert_eq!(t0.elapsed(), secs(60));
+}
+
+// Proves an unpaced limiter counts 429s but holds nothing back.
+#[tokio::test(start_paused = true)]
+async fn unpaced_only_counts() {
+    let limiter = RateLimiter::unpaced();
+    throttle(&limiter, "30").await;
+    let t0 = Instant::now();
+    drop(limiter.ready(None).await.unwrap());
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    assert_eq!(limiter.stats().throttled, 1);
+    assert_eq!(limiter.pause_remaining(), None);
+}
+
+// Proves a declared quota of 2 per second spaces requests 0.5 s apart, in order.
+#[tokio::test(start_paused = true)]
+async fn declared_quota_spaces_requests() {
+    let limiter = RateLimiter::with_quota(2, secs(1)).unwrap();
+    let t0 = Instant::now();
+    let mut sent = Vec::new();
+    for _ in 0..5 {
+        drop(limiter.ready(None).await.unwrap());
+        sent.push(t0.elapsed().as_millis());
+    }
+    assert_eq!(sent, [0, 500, 1000, 1500, 2000]);
+    assert_eq!(limiter.quota(), Some((2, secs(1))));
+    assert!(RateLimiter::with_quota(0, secs(1)).is_err());
+}
+
+/// A simulated server's limit, on the paused clock.
+enum Limit {
+    /// `rate` per second, burst `burst`; Retry-After: whole seconds to the next token.
+    Bucket {
+        rate: f64,
+        burst: f64,
+        tokens: f64,
+        last: Instant,
+    },
+    /// `n` per `window` from `start`; Retry-After: whole seconds to the window's end.
+    Window {
+        n: u64,
+        window: Duration,
+        start: Instant,
+        used: u64,
+        index: u64,
+    },
+}
+
+impl Limit {
+    fn answer(&mut self, now: Instant) -> StatusCode {
+        let ok = match self {
+            Limit::Bucket {
+                rate,
+                burst,
+                tokens,
+                last,
+            } => {
+                *tokens = (*tokens + (now - *last).as_secs_f64() * *rate).min(*burst);
+                *last = now;
+                let ok = *tokens >= 1.0;
+                if ok {
+                    *tokens -= 1.0;
+                }
+                ok
+            }
+            Limit::Window {
+                n,
+                window,
+                start,
+                used,
+                index,
+            } => {
+                let current = ((now - *start).as_nanos() / window.as_nanos()) as u64;
+                if current != *index {
+                    (*index, *used) = (current, 0);
+                }
+                *used += 1;
+                *used <= *n
+            }
+        };
+        if ok { OK } else { TOO_MANY }
+    }
+
+    fn retry_after(&self, now: Instant) -> u64 {
+        match self {
+            Limit::Bucket {
+                rate, tokens, last, ..
+            } => {
+                let tokens = tokens + (now - *last).as_secs_f64() * rate;
+                ((1.0 - tokens).max(0.0) / rate).ceil() as u64
+            }
+            Limit::Window { window, start, .. } => {
+                let current = (now - *start).as_nanos() / window.as_nanos();
+                let end = *start + *window * (current as u32 + 1);
+                (end - now).as_secs_f64().ceil() as u64
+            }
+        }
+    }
+}
+
+/// Runs `pages` requests through `workers` concurrent tasks against `limit` with
+/// 20 ms latency and retries on 429; returns (virtual time taken, 429 count).
+async fn simulate(limit: Limit, pages: u64, workers: usize) -> (Duration, u64) {
+    let limiter = RateLimiter::new();
+    let server = Arc::new(Mutex::new(limit));
+    let next = Arc::new(Mutex::new(0u64));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (limiter, server, next) = (limiter.clone(), server.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                {
+                    let mut next = next.lock().unwrap();
+                    if *next == pages {
+                        return;
+                    }
+                    *next += 1;
+                }
+                loop {
+                    let permit = limiter.ready(None).await.unwrap();
+                    let (status, retry_after) = {
+                        let mut server = server.lock().unwrap();
+                        let now = Instant::now();
+                        let status = server.answer(now);
+                        (status, server.retry_after(now))
+                    };
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    let reply = headers(&[("retry-after", &retry_after.to_string())]);
+                    if !limiter.observe(permit, status, &reply).throttled {
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (t0.elapsed(), limiter.stats().throttled)
+}
+
+// Proves AIMD against a token bucket of 10/s (burst 10) without headers: after the
+// first wave (at most one 429 per worker) no 429 follows, and 200 requests take
+// under 200 / (0.9 × 10) s of virtual time.
+#[tokio::test(start_paused = true)]
+async fn aimd_settles_under_a_token_bucket() {
+    let limit = Limit::Bucket {
+        rate: 10.0,
+        burst: 10.0,
+        tokens: 10.0,
+        last: Instant::now(),
+    };
+    let (took, throttled) = simulate(limit, 200, 8).await;
+    assert!(throttled <= 8, "{throttled} 429s");
+    assert!(took < Duration::from_secs_f64(200.0 / 9.0), "{took:?}");
+}
+
+// Proves AIMD against a fixed window of 60 per 6 s without headers: one wave of 429s
+// at the first window's end, none after, and at least 0.85 × 10/s.
+#[tokio::test(start_paused = true)]
+async fn aimd_settles_under_a_fixed_window() {
+    let limit = Limit::Window {
+        n: 60,
+        window: secs(6),
+        start: Instant::now(),
+        used: 0,
+        index: 0,
+    };
+    let (took, throttled) = simulate(limit, 200, 8).await;
+    assert!(throttled <= 8, "{throttled} 429s");
+    assert!(took < Duration::from_secs_f64(200.0 / 8.5), "{took:?}");
+}
+
+// Proves the adaptive rate climbs back: it grows while no 429 comes, by 5 % a minute.
+#[tokio::test(start_paused = true)]
+async fn adaptive_rate_climbs_slowly() {
+    let limiter = RateLimiter::new();
+    pass(&limiter, 10).await;
+    throttle(&limiter, "1").await;
+    tokio::time::advance(secs(1)).await;
+    let low = limiter.stats().adaptive_rate.unwrap();
+    tokio::time::advance(secs(60)).await;
+    let high = limiter.stats().adaptive_rate.unwrap();
+    assert!((high / low - 1.05).abs() < 1e-9, "{low} → {high}");
+}

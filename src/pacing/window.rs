@@ -1,0 +1,134 @@
+//! The server's quota window as its `X-RateLimit-*` headers describe it: how many
+//! requests are left and when the window resets. Each send takes one from the local
+//! estimate; when none is left, sending waits for the reset instead of meeting a 429.
+//! Pure state on tokio's clock, driven by [`super::RateLimiter`]; it never sleeps.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// What the last response said about the quota, minus what was sent since.
+#[derive(Debug, Default)]
+pub(crate) struct Window {
+    /// Requests the server will still take before `reset_at`; `None`: unknown.
+    remaining: Option<u64>,
+    /// When the quota is renewed; `None`: not said.
+    reset_at: Option<Instant>,
+    /// The quota of a fresh window, when the server said (`X-RateLimit-Limit`).
+    limit: Option<u64>,
+    /// Requests sent since the last update, which a fresh window may already count.
+    sent_since_update: u64,
+}
+
+impl Window {
+    /// Takes a response's headers. `others_in_flight` requests were sent and are not
+    /// answered yet: the server may not have counted them in `remaining`, so they are
+    /// taken off it (a conservative estimate).
+    pub(crate) fn update(
+        &mut self,
+        now: Instant,
+        remaining: Option<u64>,
+        limit: Option<u64>,
+        reset: Option<Duration>,
+        others_in_flight: u64,
+    ) {
+        if limit.is_some() {
+            self.limit = limit;
+        }
+        let Some(remaining) = remaining else {
+            return;
+        };
+        let mut estimate = remaining.saturating_sub(others_in_flight);
+        // Answers come back out of order: within a window the lowest count wins.
+        if let (Some(current), Some(reset_at)) = (self.remaining, self.reset_at)
+            && reset_at > now
+        {
+            estimate = estimate.min(current);
+        }
+        self.remaining = Some(estimate);
+        self.reset_at = reset.map(|reset| now + reset);
+        self.sent_since_update = 0;
+    }
+
+    /// When sending must wait for the reset: nothing is left and the reset is ahead.
+    /// A window whose reset has passed starts afresh with `limit` (if known), less
+    /// what was sent since the last answer (a token bucket's "reset", the time until
+    /// it is full, counts those too).
+    pub(crate) fn blocked_until(&mut self, now: Instant) -> Option<Instant> {
+        if let Some(reset_at) = self.reset_at
+            && reset_at <= now
+        {
+            self.remaining = self
+                .limit
+                .map(|limit| limit.saturating_sub(self.sent_since_update));
+            self.reset_at = None;
+        }
+        match (self.remaining, self.reset_at) {
+            (Some(0), Some(reset_at)) => Some(reset_at),
+            _ => None,
+        }
+    }
+
+    /// Counts one request sent (call after `blocked_until` said `None`).
+    pub(crate) fn take(&mut self) {
+        self.sent_since_update += 1;
+        if let Some(left) = &mut self.remaining {
+            *left = left.saturating_sub(1);
+        }
+    }
+
+    /// Whether the headers explain a 429: the server said nothing is left and when
+    /// that ends. Such a throttle needs no rate adaptation, only the wait.
+    pub(crate) fn explains(remaining: Option<u64>, reset: Option<Duration>) -> bool {
+        remaining == Some(0) && reset.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves each send takes one from the server's count, sending stops at 0 until
+    // the reset, and the window then starts afresh with the declared limit.
+    #[tokio::test(start_paused = true)]
+    async fn counts_down_then_waits_for_reset() {
+        let mut window = Window::default();
+        let t0 = Instant::now();
+        assert_eq!(window.blocked_until(t0), None);
+        window.update(t0, Some(2), Some(3), Some(Duration::from_secs(5)), 0);
+        let reset = t0 + Duration::from_secs(5);
+        for _ in 0..2 {
+            assert_eq!(window.blocked_until(t0), None);
+            window.take();
+        }
+        assert_eq!(window.blocked_until(t0), Some(reset));
+        // Two were sent since the answer: the fresh window of 3 has 1 left.
+        assert_eq!(window.blocked_until(reset), None);
+        window.take();
+        // Used up, but no reset is known: not blocked.
+        assert_eq!(window.blocked_until(reset), None);
+    }
+
+    // Proves an older answer arriving late cannot raise the count within a window.
+    #[tokio::test(start_paused = true)]
+    async fn late_answers_do_not_raise_the_count() {
+        let mut window = Window::default();
+        let t0 = Instant::now();
+        let reset = Some(Duration::from_secs(1));
+        window.update(t0, Some(0), None, reset, 0);
+        window.update(t0, Some(5), None, reset, 0);
+        assert_eq!(window.blocked_until(t0), Some(t0 + Duration::from_secs(1)));
+    }
+
+    // Proves requests still in flight are taken off the server's remaining count.
+    #[tokio::test(start_paused = true)]
+    async fn in_flight_requests_count_against_remaining() {
+        let mut window = Window::default();
+        let t0 = Instant::now();
+        window.update(t0, Some(3), None, Some(Duration::from_secs(1)), 3);
+        assert_eq!(window.blocked_until(t0), Some(t0 + Duration::from_secs(1)));
+        assert!(Window::explains(Some(0), Some(Duration::ZERO)));
+        assert!(!Window::explains(Some(0), None));
+        assert!(!Window::explains(Some(1), Some(Duration::ZERO)));
+    }
+}
