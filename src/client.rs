@@ -17,6 +17,7 @@ use crate::groups::Groups;
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, PerRequest, Settings};
 use crate::validate;
+use crate::write::{DEFAULT_CONFLICT_RETRIES, Writes};
 
 /// The documented base URL of the Tallyfy API.
 pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
@@ -39,6 +40,8 @@ pub const ENV_BASE_URL: &str = "TALLYFY_BASE_URL";
 pub struct Client {
     raw: Arc<RawClient>,
     org_id: Arc<str>,
+    /// Per-group write locks and settings, shared by every clone.
+    writes: Arc<Writes>,
 }
 
 impl Client {
@@ -78,6 +81,10 @@ impl Client {
     pub fn raw(&self) -> &RawClient {
         &self.raw
     }
+
+    pub(crate) fn writes(&self) -> &Writes {
+        &self.writes
+    }
 }
 
 impl fmt::Debug for Client {
@@ -106,6 +113,7 @@ pub struct ClientBuilder {
     extra_headers: Vec<(String, String)>,
     capture: Option<Capture>,
     http: Option<reqwest::Client>,
+    conflict_retries: u32,
 }
 
 impl Default for ClientBuilder {
@@ -124,6 +132,7 @@ impl Default for ClientBuilder {
             extra_headers: Vec::new(),
             capture: None,
             http: None,
+            conflict_retries: DEFAULT_CONFLICT_RETRIES,
         }
     }
 }
@@ -151,6 +160,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("capture", &self.capture.is_some())
             .field("http_client", &self.http.is_some())
+            .field("conflict_retries", &self.conflict_retries)
             .finish()
     }
 }
@@ -272,6 +282,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How often a read-modify-write (`modify`, the membership helpers, an `update`
+    /// with unset fields) re-applies its change when the read just before its PUT shows
+    /// that someone else changed the group; default [`DEFAULT_CONFLICT_RETRIES`] (3).
+    /// After that it fails with [`Error::Conflict`]. `0`: fail at the first change seen.
+    pub fn conflict_retries(mut self, retries: u32) -> Self {
+        self.conflict_retries = retries;
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token.ok_or_else(|| {
@@ -335,6 +354,7 @@ impl ClientBuilder {
         Ok(Client {
             raw: Arc::new(RawClient::new_with_client(&base_url, http, settings)),
             org_id: Arc::from(org_id),
+            writes: Arc::new(Writes::new(self.conflict_retries)),
         })
     }
 }

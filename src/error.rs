@@ -74,6 +74,22 @@ pub enum Error {
     /// Paging stopped because the server's answers could not be trusted to end.
     #[error("paging stopped: {0}")]
     Paging(String),
+
+    /// A read-modify-write gave up: each time, the read just before the PUT showed that
+    /// someone else had changed the group, so the change was not sent (nothing was
+    /// overwritten). See [`ClientBuilder::conflict_retries`](crate::ClientBuilder::conflict_retries).
+    #[error(
+        "group {group_id}: {change} not applied: the group changed on the server before \
+         each of {attempts} attempts to write it"
+    )]
+    Conflict {
+        /// The group's id.
+        group_id: String,
+        /// What could not be applied, e.g. `add members [7]`.
+        change: String,
+        /// How many times the change was planned and found stale.
+        attempts: u32,
+    },
 }
 
 /// An error response from the API, with everything the six known body shapes carry.

@@ -85,7 +85,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-pub use config::SandboxBuilder;
+pub use config::{RequestInfo, SandboxBuilder};
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use state_file::{STATE_FORMAT, STATE_VERSION};
