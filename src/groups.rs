@@ -295,7 +295,8 @@ impl UpdateGroup {
         self
     }
 
-    /// Sends the request: one PUT when every field is set. Otherwise a read-modify-write
+    /// Sends the request: one PUT when every field is set (still in turn with this
+    /// client's other writes to the group). Otherwise a read-modify-write
     /// under the group's lock (see [`Groups::modify`]): a GET, the merge, a second GET
     /// just before the PUT, and the merge again on the fresh copy if the group changed
     /// (at most [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
@@ -304,7 +305,12 @@ impl UpdateGroup {
         validate::group_id(&self.group_id)?;
         let changes = self.changes?;
         if changes.complete() {
-            return self.groups.put(&self.group_id, changes.merge(None)?).await;
+            // No read, but under the lock, so it cannot land inside another
+            // read-modify-write of this client and be overwritten by it.
+            let body = changes.merge(None)?;
+            let put = self.groups.put(&self.group_id, body);
+            let writes = self.groups.client().writes();
+            return (writes.serialized(self.groups.org_id_arc(), &self.group_id, put)).await;
         }
         let change = format!("update of {}", changes.set_fields());
         crate::write::read_modify_write(&self.groups, &self.group_id, |current| {

@@ -179,7 +179,9 @@ impl Groups {
         emails: impl IntoIterator<Item = S>,
     ) -> Result<Group, Error> {
         let emails: Vec<S> = emails.into_iter().collect();
-        self.modify(group_id, |m| m.remove_guests(emails.iter().map(AsRef::as_ref)))
-            .await
+        self.modify(group_id, |m| {
+            m.remove_guests(emails.iter().map(AsRef::as_ref))
+        })
+        .await
     }
 }

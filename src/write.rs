@@ -128,7 +128,11 @@ pub(crate) async fn read_modify_write(
                     attempts: replans + 1,
                 });
             }
-            tracing::debug!(group_id, replans, "group changed before the PUT; re-applying");
+            tracing::debug!(
+                group_id,
+                replans,
+                "group changed before the PUT; re-applying"
+            );
             replans += 1;
             current = fresh;
         }

@@ -54,7 +54,10 @@ async fn fifty_concurrent_adds_through_one_client() {
     }
     let requests = sandbox.request_count() - before;
     eprintln!("membership writes: 50 single-member changes, {requests} requests");
-    assert_eq!(requests, 150, "one read, one compare read and one PUT per change");
+    assert_eq!(
+        requests, 150,
+        "one read, one compare read and one PUT per change"
+    );
     assert_eq!(member_set(&client, &group.id).await, (5000..5050).collect());
 }
 
@@ -127,7 +130,10 @@ async fn different_groups_do_not_wait_on_each_other() {
                     return;
                 }
                 let group = info.path.rsplit('/').next().unwrap_or_default().to_owned();
-                order.lock().unwrap().push((info.method.clone(), group.clone()));
+                order
+                    .lock()
+                    .unwrap()
+                    .push((info.method.clone(), group.clone()));
                 let first_read = info.method == "GET" && seen.lock().unwrap().insert(group);
                 if first_read {
                     barrier.wait().await;
@@ -144,12 +150,9 @@ async fn different_groups_do_not_wait_on_each_other() {
     armed.store(true, std::sync::atomic::Ordering::SeqCst);
     let groups = client.groups();
     let changes = ids.iter().map(|id| groups.add_members(id, [42]));
-    let all = tokio::time::timeout(
-        Duration::from_secs(60),
-        futures::future::join_all(changes),
-    )
-    .await
-    .expect("changes to different groups waited on each other");
+    let all = tokio::time::timeout(Duration::from_secs(60), futures::future::join_all(changes))
+        .await
+        .expect("changes to different groups waited on each other");
     for result in all {
         result.unwrap();
     }
@@ -210,5 +213,8 @@ async fn five_hundred_additions_are_one_put() {
     let requests = sandbox.request_count() - before;
     eprintln!("membership writes: one change of 500 additions, {requests} requests");
     assert_eq!(requests, 3);
-    assert_eq!(member_set(&client, &group.id).await, (10_000..10_500).collect());
+    assert_eq!(
+        member_set(&client, &group.id).await,
+        (10_000..10_500).collect()
+    );
 }
