@@ -227,7 +227,10 @@ async fn change_between_read_and_put_is_kept() {
 /// A matcher true on every other request it sees (1st, 3rd, …).
 fn every_other() -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    move |_| seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 2 == 0
+    move |_| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            .is_multiple_of(2)
+    }
 }
 
 // Proves a group that another writer changes before every one of our PUTs ends in
