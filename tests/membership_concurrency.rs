@@ -218,3 +218,46 @@ async fn five_hundred_additions_are_one_put() {
         (10_000..10_500).collect()
     );
 }
+
+// Proves, against the sandbox, that a change by another writer (a second client, as
+// another process would be: its own locks) landing between our read and our compare
+// read is kept: the sandbox hook runs the other writer's add_members just before our
+// compare read is answered, ours is re-applied to the fresh copy, and the group ends
+// with both members. Ours cost 4 requests (read, stale compare read, compare read,
+// PUT), theirs 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_writer_between_read_and_put_is_kept() {
+    type Other = Arc<std::sync::OnceLock<(Client, String)>>;
+    let other: Other = Arc::default();
+    let gets = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hook = {
+        let (other, gets) = (other.clone(), gets.clone());
+        move |info: RequestInfo| {
+            let (other, gets) = (other.clone(), gets.clone());
+            async move {
+                let Some((client, id)) = other.get() else {
+                    return;
+                };
+                if info.method != "GET" || !info.path.ends_with(id.as_str()) {
+                    return;
+                }
+                // Our read is GET 1, our compare read GET 2; the other writer's own
+                // requests come after and pass straight through.
+                if gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                    client.groups().add_members(id, [9001]).await.unwrap();
+                }
+            }
+        }
+    };
+    let sandbox = sandbox().on_request(hook).start().await;
+    let ours = client(&sandbox);
+    let group = new_group(&ours, "Two writers", [1]).await;
+    other.set((client(&sandbox), group.id.clone())).unwrap();
+    let before = sandbox.request_count();
+    ours.groups().add_members(&group.id, [7]).await.unwrap();
+    assert_eq!(sandbox.request_count() - before, 7);
+    assert_eq!(
+        member_set(&ours, &group.id).await,
+        [1, 7, 9001].into_iter().collect()
+    );
+}
