@@ -19,6 +19,7 @@ use crate::retry::RetryPolicy;
 use crate::transport::DEFAULT_THROTTLE_DEADLINE;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, PerRequest, Settings};
 use crate::validate;
+use crate::write::{DEFAULT_CONFLICT_RETRIES, Writes};
 
 /// The documented base URL of the Tallyfy API.
 pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
@@ -41,6 +42,8 @@ pub const ENV_BASE_URL: &str = "TALLYFY_BASE_URL";
 pub struct Client {
     raw: Arc<RawClient>,
     org_id: Arc<str>,
+    /// Per-group write locks and settings, shared by every clone.
+    writes: Arc<Writes>,
 }
 
 impl Client {
@@ -87,6 +90,10 @@ impl Client {
     pub fn rate_limiter(&self) -> &RateLimiter {
         &progenitor_client::ClientInfo::inner(&*self.raw).limiter
     }
+
+    pub(crate) fn writes(&self) -> &Writes {
+        &self.writes
+    }
 }
 
 impl fmt::Debug for Client {
@@ -119,6 +126,7 @@ pub struct ClientBuilder {
     quota: Option<(u32, Duration)>,
     pacing: bool,
     throttle_deadline: Duration,
+    conflict_retries: u32,
 }
 
 impl Default for ClientBuilder {
@@ -141,6 +149,7 @@ impl Default for ClientBuilder {
             quota: None,
             pacing: true,
             throttle_deadline: DEFAULT_THROTTLE_DEADLINE,
+            conflict_retries: DEFAULT_CONFLICT_RETRIES,
         }
     }
 }
@@ -172,6 +181,7 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.quota)
             .field("pacing", &self.pacing)
             .field("throttle_deadline", &self.throttle_deadline)
+            .field("conflict_retries", &self.conflict_retries)
             .finish()
     }
 }
@@ -332,6 +342,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How often a read-modify-write (`modify`, the membership helpers, an `update`
+    /// with unset fields) re-applies its change when the read just before its PUT shows
+    /// that someone else changed the group; default [`DEFAULT_CONFLICT_RETRIES`] (3).
+    /// After that it fails with [`Error::Conflict`]. `0`: fail at the first change seen.
+    pub fn conflict_retries(mut self, retries: u32) -> Self {
+        self.conflict_retries = retries;
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token.ok_or_else(|| {
@@ -422,6 +441,7 @@ impl ClientBuilder {
         Ok(Client {
             raw: Arc::new(RawClient::new_with_client(&base_url, http, settings)),
             org_id: Arc::from(org_id),
+            writes: Arc::new(Writes::new(self.conflict_retries)),
         })
     }
 }

@@ -91,6 +91,22 @@ pub enum Error {
         /// 429 may have held it instead).
         last: Option<Box<ApiError>>,
     },
+
+    /// A read-modify-write gave up: each time, the read just before the PUT showed that
+    /// someone else had changed the group, so the change was not sent (nothing was
+    /// overwritten). See [`ClientBuilder::conflict_retries`](crate::ClientBuilder::conflict_retries).
+    #[error(
+        "group {group_id}: {change} not applied: the group changed on the server before \
+         each of {attempts} attempts to write it"
+    )]
+    Conflict {
+        /// The group's id.
+        group_id: String,
+        /// What could not be applied, e.g. `add members [7]`.
+        change: String,
+        /// How many times the change was planned and found stale.
+        attempts: u32,
+    },
 }
 
 fn rate_limited_message(page: Option<u32>, waited: Duration, deadline: Duration) -> String {

@@ -33,6 +33,31 @@ impl Groups {
         &self.org_id
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn org_id_arc(&self) -> &Arc<str> {
+        &self.org_id
+    }
+
+    /// One PUT of a complete body, no read.
+    pub(crate) async fn put(
+        &self,
+        group_id: &str,
+        body: types::UpdateGroupRequest,
+    ) -> Result<Group, Error> {
+        let group_id = validate::group_id(group_id)?;
+        let org_id = validate::org_id(&self.org_id)?;
+        let raw = self.client.raw();
+        let request = raw
+            .update_group()
+            .org_id(org_id)
+            .group_id(group_id)
+            .body(body);
+        Ok(send(&UPDATE_GROUP, request.send()).await?.data)
+    }
+
     /// Lists groups, one page at a time or as a stream.
     pub fn list(&self) -> ListGroups {
         ListGroups::new(self.client.clone(), self.org_id.clone())
@@ -166,6 +191,22 @@ impl Changes {
             && self.guests.is_some()
     }
 
+    /// The fields set, for messages: `name, members`, or `no field`.
+    fn set_fields(&self) -> String {
+        let set = [
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("members", self.members.is_some()),
+            ("guests", self.guests.is_some()),
+        ];
+        let names: Vec<&str> = set.iter().filter(|(_, s)| *s).map(|(n, _)| *n).collect();
+        if names.is_empty() {
+            "no field".to_owned()
+        } else {
+            names.join(", ")
+        }
+    }
+
     /// The PUT body: these fields, the rest from `current`.
     fn merge(self, current: Option<Group>) -> Result<types::UpdateGroupRequest, Error> {
         let members = match (self.members, &current) {
@@ -188,6 +229,21 @@ impl Changes {
             guests: self.guests.or(guests).unwrap_or_default(),
         })
     }
+}
+
+/// The PUT body that sets `members` and `guests` and keeps the other fields of
+/// `current`, merged as [`UpdateGroup`] merges.
+pub(crate) fn membership_body(
+    current: &Group,
+    members: Vec<i64>,
+    guests: Vec<String>,
+) -> Result<types::UpdateGroupRequest, Error> {
+    let changes = Changes {
+        members: Some(members),
+        guests: Some(guests),
+        ..Changes::default()
+    };
+    changes.merge(Some(current.clone()))
 }
 
 /// Updates a group; see [`Groups::update`].
@@ -239,24 +295,32 @@ impl UpdateGroup {
         self
     }
 
-    /// Sends the request: a GET first when any field is unset, then the PUT.
+    /// Sends the request: one PUT when every field is set (still in turn with this
+    /// client's other writes to the group). Otherwise a read-modify-write
+    /// under the group's lock (see [`Groups::modify`]): a GET, the merge, a second GET
+    /// just before the PUT, and the merge again on the fresh copy if the group changed
+    /// (at most [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
+    /// [`Error::Conflict`]).
     pub async fn send(self) -> Result<Group, Error> {
-        let group_id = validate::group_id(&self.group_id)?;
+        validate::group_id(&self.group_id)?;
         let changes = self.changes?;
-        let current = if changes.complete() {
-            None
-        } else {
-            Some(self.groups.get(self.group_id.clone()).send().await?)
-        };
-        let body = changes.merge(current)?;
-        let org_id = validate::org_id(&self.groups.org_id)?;
-        let raw = self.groups.client.raw();
-        let request = raw
-            .update_group()
-            .org_id(org_id)
-            .group_id(group_id)
-            .body(body);
-        Ok(send(&UPDATE_GROUP, request.send()).await?.data)
+        if changes.complete() {
+            // No read, but under the lock, so it cannot land inside another
+            // read-modify-write of this client and be overwritten by it.
+            let body = changes.merge(None)?;
+            let put = self.groups.put(&self.group_id, body);
+            let writes = self.groups.client().writes();
+            return (writes.serialized(self.groups.org_id_arc(), &self.group_id, put)).await;
+        }
+        let change = format!("update of {}", changes.set_fields());
+        crate::write::read_modify_write(&self.groups, &self.group_id, |current| {
+            let body = changes.clone().merge(Some(current.clone()))?;
+            Ok(crate::write::Plan::Put {
+                body,
+                change: change.clone(),
+            })
+        })
+        .await
     }
 }
 

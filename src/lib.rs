@@ -50,6 +50,7 @@ mod timestamp;
 mod tls;
 mod transport;
 mod validate;
+mod write;
 
 pub use capture::{Capture, CapturedResponse};
 pub use client::{
@@ -67,6 +68,7 @@ pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
 pub use transport::{DEFAULT_MAX_BODY_BYTES, DEFAULT_THROTTLE_DEADLINE};
 pub use validate::MAX_PER_PAGE;
+pub use write::DEFAULT_CONFLICT_RETRIES;
 
 /// The generated client as the typed layer configures it ([`Client::raw`]), and the
 /// settings it carries for the request path.

@@ -1,16 +1,20 @@
 //! Membership changes without loss. Tallyfy has no add-member endpoint: PUT replaces
 //! `members` and `guests` whole, so each helper reads the group, applies the change,
-//! and writes every field back. Never sends a PUT when nothing changes.
+//! and writes every field back, through [`crate::write`]'s guarded read-modify-write.
+//! Never sends a PUT when nothing changes.
 //!
-//! **Race with concurrent editors:** the read and the write are two requests. If
-//! someone else changes the group in between, their change to any field is
-//! overwritten by this write (last writer wins); the API offers no version check to
-//! prevent it. Keep one writer per group, or re-read and compare afterwards.
+//! **What is guaranteed:** changes made through one [`Client`](crate::Client) and its
+//! clones are serialized per group, so none of them is lost. Changes by another writer
+//! (another process, the web app) are detected by a second read just before the PUT,
+//! and ours is re-applied on top of theirs. **What is not:** the API has no version
+//! check, so another writer's PUT that lands between that last read and our PUT is
+//! still overwritten.
 
 use crate::error::Error;
 use crate::groups::Groups;
 use crate::model::Group;
 use crate::validate;
+use crate::write::{Plan, read_modify_write};
 
 /// The editable membership of a group, handed to [`Groups::modify`]'s closure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,68 +59,129 @@ impl Membership {
     }
 }
 
+impl Membership {
+    fn of(group: &Group) -> Result<Membership, Error> {
+        Ok(Membership {
+            members: group.member_ids()?,
+            guests: group.guests.clone(),
+        })
+    }
+
+    /// What `after` changes in `self`, for messages: `add members [7]; remove guests [..]`.
+    fn describe_change(&self, after: &Membership) -> String {
+        let mut parts = Vec::new();
+        let added: Vec<i64> = (after.members.iter())
+            .filter(|id| !self.members.contains(id))
+            .copied()
+            .collect();
+        let removed: Vec<i64> = (self.members.iter())
+            .filter(|id| !after.members.contains(id))
+            .copied()
+            .collect();
+        let guests_added: Vec<&String> = (after.guests.iter())
+            .filter(|g| !self.guests.contains(g))
+            .collect();
+        let guests_removed: Vec<&String> = (self.guests.iter())
+            .filter(|g| !after.guests.contains(g))
+            .collect();
+        if !added.is_empty() {
+            parts.push(format!("add members {added:?}"));
+        }
+        if !removed.is_empty() {
+            parts.push(format!("remove members {removed:?}"));
+        }
+        if !guests_added.is_empty() {
+            parts.push(format!("add {} guest(s)", guests_added.len()));
+        }
+        if !guests_removed.is_empty() {
+            parts.push(format!("remove {} guest(s)", guests_removed.len()));
+        }
+        if parts.is_empty() {
+            parts.push("reorder the membership".to_owned());
+        }
+        parts.join("; ")
+    }
+}
+
 impl Groups {
     /// Reads the group, lets `change` edit its membership, and writes every field back
     /// if anything changed. Returns the group as the API last sent it.
+    ///
+    /// Any number of edits in one closure cost one read, one compare read and one PUT
+    /// (e.g. 500 additions). While it runs, other read-modify-writes of this group
+    /// through this client or its clones wait; other groups do not. Just before the PUT
+    /// the group is read again; if someone else changed it, `change` runs again on the
+    /// fresh copy (so it may run more than once and must only edit the `Membership`),
+    /// at most [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
+    /// [`Error::Conflict`]. A PUT by another writer landing after that last read is
+    /// still overwritten: the API offers no version check.
     pub async fn modify(
         &self,
         group_id: &str,
-        change: impl FnOnce(&mut Membership),
+        mut change: impl FnMut(&mut Membership),
     ) -> Result<Group, Error> {
         validate::group_id(group_id)?;
-        let current = self.get(group_id).send().await?;
-        let before = Membership {
-            members: current.member_ids()?,
-            guests: current.guests.clone(),
-        };
-        let mut after = before.clone();
-        change(&mut after);
-        if after == before {
-            return Ok(current);
-        }
-        // Every field is set, so the update sends one PUT and reads nothing more.
-        self.update(group_id)
-            .name(current.name)
-            .description(current.description.unwrap_or_default())
-            .members(after.members)
-            .guests(after.guests)
-            .send()
-            .await
+        read_modify_write(self, group_id, |current| {
+            let before = Membership::of(current)?;
+            let mut after = before.clone();
+            change(&mut after);
+            if after == before {
+                return Ok(Plan::Nothing);
+            }
+            let change = before.describe_change(&after);
+            let body = crate::groups::membership_body(current, after.members, after.guests)?;
+            Ok(Plan::Put { change, body })
+        })
+        .await
     }
 
-    /// Adds members to a group, keeping everything else.
+    /// Adds members to a group, keeping everything else. Ids already present are
+    /// skipped; if none is new, no PUT is sent. Any number of ids: one PUT.
     pub async fn add_members(
         &self,
         group_id: &str,
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<Group, Error> {
-        self.modify(group_id, |m| m.add_members(ids)).await
+        let ids: Vec<i64> = ids.into_iter().collect();
+        self.modify(group_id, |m| m.add_members(ids.iter().copied()))
+            .await
     }
 
-    /// Removes members from a group, keeping everything else.
+    /// Removes members from a group, keeping everything else. Absent ids are
+    /// skipped; if none is present, no PUT is sent.
     pub async fn remove_members(
         &self,
         group_id: &str,
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<Group, Error> {
-        self.modify(group_id, |m| m.remove_members(ids)).await
+        let ids: Vec<i64> = ids.into_iter().collect();
+        self.modify(group_id, |m| m.remove_members(ids.iter().copied()))
+            .await
     }
 
-    /// Adds guests to a group, keeping everything else.
+    /// Adds guests to a group, keeping everything else (emails compare
+    /// case-insensitively; if none is new, no PUT is sent).
     pub async fn add_guests<S: Into<String>>(
         &self,
         group_id: &str,
         emails: impl IntoIterator<Item = S>,
     ) -> Result<Group, Error> {
-        self.modify(group_id, |m| m.add_guests(emails)).await
+        let emails: Vec<String> = emails.into_iter().map(Into::into).collect();
+        self.modify(group_id, |m| m.add_guests(emails.iter().cloned()))
+            .await
     }
 
-    /// Removes guests from a group, keeping everything else.
+    /// Removes guests from a group, keeping everything else (emails compare
+    /// case-insensitively; if none is present, no PUT is sent).
     pub async fn remove_guests<S: AsRef<str>>(
         &self,
         group_id: &str,
         emails: impl IntoIterator<Item = S>,
     ) -> Result<Group, Error> {
-        self.modify(group_id, |m| m.remove_guests(emails)).await
+        let emails: Vec<S> = emails.into_iter().collect();
+        self.modify(group_id, |m| {
+            m.remove_guests(emails.iter().map(AsRef::as_ref))
+        })
+        .await
     }
 }

@@ -1,11 +1,13 @@
-//! Membership changes by read-modify-write: every other field survives, and an empty
-//! change sends no PUT.
+//! Membership changes by read-modify-write: every other field survives, an empty
+//! change sends no PUT, a change by another writer seen just before the PUT is kept,
+//! and a group that keeps changing ends in `Error::Conflict`.
 
 mod common;
 
 use common::*;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
+use tallyfy_groups::Error;
 
 fn current_group() -> Value {
     json!({"data": {
@@ -58,7 +60,8 @@ async fn add_members_preserves_everything_else() {
         .add_members(GROUP_ID, [1005, 2002])
         .await
         .unwrap();
-    get.assert_calls_async(1).await;
+    // The read, and the compare read just before the PUT.
+    get.assert_calls_async(2).await;
     put.assert_calls_async(1).await;
 }
 
@@ -118,7 +121,9 @@ async fn guests_change_preserves_members() {
     put.assert_calls_async(1).await;
 }
 
-// Proves a change that changes nothing sends no PUT at all.
+// Proves a change that changes nothing sends no PUT at all (and no compare read):
+// adding a present member, one the API sent as the string "1005" included, removing
+// an absent one, adding no guests, an empty closure.
 #[tokio::test]
 async fn empty_change_sends_no_put() {
     let server = MockServer::start_async().await;
@@ -136,13 +141,14 @@ async fn empty_change_sends_no_put() {
         .await;
     let groups = client(&server).groups();
     groups.add_members(GROUP_ID, [1001]).await.unwrap();
+    groups.add_members(GROUP_ID, [1005, 1001]).await.unwrap();
     groups.remove_members(GROUP_ID, [999]).await.unwrap();
     groups
         .add_guests(GROUP_ID, Vec::<String>::new())
         .await
         .unwrap();
     groups.modify(GROUP_ID, |_| {}).await.unwrap();
-    get.assert_calls_async(4).await;
+    get.assert_calls_async(5).await;
     put.assert_calls_async(0).await;
 }
 
@@ -170,5 +176,113 @@ async fn unparseable_member_id_is_not_dropped() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not-a-number"), "{err}");
+    put.assert_calls_async(0).await;
+}
+
+/// The current group as another writer left it: member 9001 added, a later timestamp.
+fn changed_group() -> Value {
+    let mut group = current_group();
+    group["data"]["members"] = json!([1001, "1005", 9001]);
+    group["data"]["last_updated"] = json!("2023-06-20T10:05:00Z");
+    group
+}
+
+// Proves a change by another writer between our read and our PUT is not overwritten:
+// the compare read sees it, our addition is re-applied to the fresh copy, which is
+// read once more before the PUT, and the PUT carries both changes.
+#[tokio::test]
+async fn change_between_read_and_put_is_kept() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path()).is_true(first_n(1));
+            then.status(200).json_body(current_group());
+        })
+        .await;
+    let later = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(changed_group());
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(group_path()).json_body(json!({
+                "name": "Sales Team", "description": "Handles all sales inquiries.",
+                "members": [1001, 1005, 9001, 2002], "guests": ["client.a@example.com"]
+            }));
+            then.status(201).json_body(changed_group());
+        })
+        .await;
+    client(&server)
+        .groups()
+        .add_members(GROUP_ID, [2002])
+        .await
+        .unwrap();
+    first.assert_calls_async(1).await;
+    later.assert_calls_async(2).await;
+    put.assert_calls_async(1).await;
+}
+
+/// A matcher true on every other request it sees (1st, 3rd, …).
+fn every_other() -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    move |_| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            .is_multiple_of(2)
+    }
+}
+
+// Proves a group that another writer changes before every one of our PUTs ends in
+// Error::Conflict after the configured attempts (1 + conflict_retries), naming the
+// group and the change, with no PUT sent and no endless loop.
+#[tokio::test]
+async fn group_that_keeps_changing_ends_in_conflict() {
+    let server = MockServer::start_async().await;
+    let odd = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path()).is_true(every_other());
+            then.status(200).json_body(current_group());
+        })
+        .await;
+    let even = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(changed_group());
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT);
+            then.status(500);
+        })
+        .await;
+    let client = tallyfy_groups::Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(server.base_url())
+        .conflict_retries(2)
+        .build()
+        .unwrap();
+    let err = client
+        .groups()
+        .add_members(GROUP_ID, [7])
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Conflict {
+            group_id,
+            change,
+            attempts,
+        } => {
+            assert_eq!(group_id, GROUP_ID);
+            assert_eq!(change, "add members [7]");
+            assert_eq!(*attempts, 3);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(err.to_string().contains(GROUP_ID), "{err}");
+    // The first read and one compare read per attempt.
+    assert_eq!(odd.calls_async().await + even.calls_async().await, 4);
     put.assert_calls_async(0).await;
 }

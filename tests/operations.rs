@@ -212,7 +212,8 @@ async fn partial_update_merges_current_fields_and_accepts_200() {
         .send()
         .await
         .expect("update succeeds");
-    get.assert_async().await;
+    // The read, and the compare read just before the PUT (#13).
+    get.assert_calls_async(2).await;
     put.assert_async().await;
 }
 
@@ -341,7 +342,8 @@ async fn capture_returns_raw_bodies() {
         .await
         .unwrap();
     let raw = capture.take();
-    assert_eq!(raw.len(), 2);
+    // The read, the compare read just before the PUT (#13), the PUT.
+    assert_eq!(raw.len(), 3);
     assert!(capture.is_empty(), "take() empties the record");
     assert_eq!(
         (raw[0].operation, raw[0].status.as_u16()),
@@ -349,6 +351,10 @@ async fn capture_returns_raw_bodies() {
     );
     assert_eq!(
         (raw[1].operation, raw[1].status.as_u16()),
+        ("get_group", 200)
+    );
+    assert_eq!(
+        (raw[2].operation, raw[2].status.as_u16()),
         ("update_group", 201)
     );
     let first: serde_json::Value = serde_json::from_slice(&raw[0].body).unwrap();

@@ -3,7 +3,10 @@
 //! and the state file of a sandbox.
 
 use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Sandbox;
@@ -36,7 +39,24 @@ pub struct SandboxBuilder {
     pub(crate) state_lock_wait: Duration,
     pub(crate) reset_state: bool,
     pub(crate) limit: Option<SandboxLimit>,
+    pub(crate) on_request: Option<RequestHook>,
 }
+
+/// What an [`on_request`](SandboxBuilder::on_request) hook is told about a request.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestInfo {
+    /// The request's sequence number, from 1, as [`Sandbox::request_count`] counts.
+    pub n: u64,
+    /// The method, e.g. `GET`.
+    pub method: String,
+    /// The path, e.g. `/api/organizations/{org}/groups/{id}` (not decoded).
+    pub path: String,
+}
+
+/// A boxed [`on_request`](SandboxBuilder::on_request) hook.
+pub(crate) type RequestHook =
+    Arc<dyn Fn(RequestInfo) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 impl Default for SandboxBuilder {
     fn default() -> Self {
@@ -55,6 +75,7 @@ impl Default for SandboxBuilder {
             state_lock_wait: Duration::ZERO,
             reset_state: false,
             limit: None,
+            on_request: None,
         }
     }
 }
@@ -77,6 +98,7 @@ impl fmt::Debug for SandboxBuilder {
             .field("state_lock_wait", &self.state_lock_wait)
             .field("reset_state", &self.reset_state)
             .field("limit", &self.limit)
+            .field("on_request", &self.on_request.is_some())
             .finish()
     }
 }
@@ -195,6 +217,21 @@ impl SandboxBuilder {
     /// before authentication); see [`SandboxLimit`]. `None` (the default): no limit.
     pub fn limit(mut self, limit: Option<SandboxLimit>) -> Self {
         self.limit = limit;
+        self
+    }
+
+    /// Awaits `hook(request)` before handling each request (after the
+    /// [`latency`](Self::latency), before faults and authentication), so a
+    /// test can see the order requests arrive in, or hold one back until
+    /// others have arrived. The hook runs on the server's one thread: it must
+    /// not block; await instead. Requests are handled concurrently, so a held
+    /// request does not hold back the others.
+    pub fn on_request<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(RequestInfo) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_request = Some(Arc::new(move |info| Box::pin(hook(info))));
         self
     }
 

@@ -87,7 +87,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-pub use config::SandboxBuilder;
+pub use config::{RequestInfo, SandboxBuilder};
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
 pub use limit::SandboxLimit;
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};

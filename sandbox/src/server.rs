@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
-use crate::config::SandboxBuilder;
+use crate::config::{RequestInfo, SandboxBuilder};
 use crate::errors::ApiError;
 use crate::limit::Limiter;
 use crate::routes;
@@ -144,6 +144,14 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
     let config = &shared.config;
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
+    }
+    if let Some(hook) = &config.on_request {
+        let info = RequestInfo {
+            n,
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+        };
+        hook(info).await;
     }
     let authorization = request
         .headers()
