@@ -47,13 +47,11 @@ impl Groups {
         }
     }
 
-    /// Creates a group; `name` must be unique in the organisation, `description` may be empty.
-    pub fn create(&self, name: impl Into<String>, description: impl Into<String>) -> CreateGroup {
-        let body = validate::name::<types::CreateGroupRequestName>(name.into()).map(|name| {
-            types::CreateGroupRequest::builder()
-                .name(name)
-                .description(description.into())
-        });
+    /// Creates a group; `name` must be unique in the organisation. Add a description
+    /// with [`CreateGroup::description`]; without one, no `description` key is sent.
+    pub fn create(&self, name: impl Into<String>) -> CreateGroup {
+        let body = validate::name::<types::CreateGroupRequestName>(name.into())
+            .map(|name| types::CreateGroupRequest::builder().name(name));
         CreateGroup {
             groups: self.clone(),
             body,
@@ -61,8 +59,10 @@ impl Groups {
     }
 
     /// Updates a group. Fields left unset keep their current values: the group is read
-    /// first and every field is sent, because the API replaces `members` and `guests`
-    /// whole and requires `name` and `description`.
+    /// first and `name`, `members` and `guests` are always sent, because the API
+    /// replaces `members` and `guests` whole and requires `name`. `description` is
+    /// sent only when there is one: the server rejects a null or empty description,
+    /// so a group without one keeps none.
     pub fn update(&self, group_id: impl Into<String>) -> UpdateGroup {
         UpdateGroup {
             groups: self.clone(),
@@ -124,6 +124,19 @@ pub struct CreateGroup {
 }
 
 impl CreateGroup {
+    /// The description. A blank one (empty or only whitespace) is no description: the
+    /// server turns `""` into null and rejects that, so no `description` key is sent.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        let description = validate::description::<types::CreateGroupRequestDescription>(
+            description.into(),
+        );
+        self.body = self.body.and_then(|b| match description? {
+            Some(d) => Ok(b.description(Some(d))),
+            None => Ok(b.description(None)),
+        });
+        self
+    }
+
     /// The members' user ids.
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.body = self
@@ -153,7 +166,8 @@ impl CreateGroup {
 #[derive(Clone, Debug, Default)]
 struct Changes {
     name: Option<types::UpdateGroupRequestName>,
-    description: Option<String>,
+    /// `Some(None)`: known to have no description, so none is sent and no read is needed.
+    description: Option<Option<types::UpdateGroupRequestDescription>>,
     members: Option<Vec<i64>>,
     guests: Option<Vec<String>>,
 }
@@ -177,13 +191,19 @@ impl Changes {
             Some(group) => (Some(group.name), group.description, Some(group.guests)),
             None => (None, None, None),
         };
+        // The group's own description, unless it has none (null, or blank as no
+        // server would store it): then the key is left out and it stays as it is.
+        let description = match self.description {
+            Some(d) => d,
+            None => validate::description(description.unwrap_or_default())?,
+        };
         let name = match self.name {
             Some(name) => name,
             None => validate::name(name.unwrap_or_default())?,
         };
         Ok(types::UpdateGroupRequest {
             name,
-            description: self.description.or(description).unwrap_or_default(),
+            description,
             members,
             guests: self.guests.or(guests).unwrap_or_default(),
         })
@@ -212,11 +232,36 @@ impl UpdateGroup {
         self
     }
 
-    /// The new description.
+    /// The new description. It cannot be blank: the API has no way to clear a
+    /// description (it turns `""` into null and rejects both), so a blank one is
+    /// refused with [`Error::InvalidArgument`] before anything is sent.
     pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.changes = self.changes.map(|c| Changes {
-            description: Some(description.into()),
-            ..c
+        let description = validate::description(description.into()).and_then(|d| {
+            d.ok_or_else(|| {
+                Rejected::new(
+                    "description",
+                    "must not be blank: the API cannot clear a description",
+                )
+            })
+        });
+        self.changes = self.changes.and_then(|c| {
+            Ok(Changes {
+                description: Some(Some(description?)),
+                ..c
+            })
+        });
+        self
+    }
+
+    /// Keeps the description the caller read (the membership helpers' current group):
+    /// sent when there is one, left out when it is null or blank, never read again.
+    pub(crate) fn keep_description(mut self, description: Option<String>) -> Self {
+        let description = validate::description(description.unwrap_or_default());
+        self.changes = self.changes.and_then(|c| {
+            Ok(Changes {
+                description: Some(description?),
+                ..c
+            })
         });
         self
     }

@@ -74,10 +74,11 @@ impl Groups {
         if after == before {
             return Ok(current);
         }
-        // Every field is set, so the update sends one PUT and reads nothing more.
+        // Every field is set, so the update sends one PUT and reads nothing more; a
+        // null description stays null (no `description` key), never becomes "".
         self.update(group_id)
             .name(current.name)
-            .description(current.description.unwrap_or_default())
+            .keep_description(current.description)
             .members(after.members)
             .guests(after.guests)
             .send()

@@ -58,7 +58,7 @@ async fn post_is_retried_on_429() {
         .await;
     client_with(&server, RetryPolicy::immediate())
         .groups()
-        .create("n", "d")
+        .create("n").description("d")
         .send()
         .await
         .unwrap();
@@ -202,7 +202,7 @@ async fn post_answered_503_is_not_retried() {
         .await;
     let err = client_with(&server, RetryPolicy::immediate())
         .groups()
-        .create("n", "d")
+        .create("n").description("d")
         .send()
         .await
         .unwrap_err();
