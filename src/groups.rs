@@ -127,9 +127,8 @@ impl CreateGroup {
     /// The description. A blank one (empty or only whitespace) is no description: the
     /// server turns `""` into null and rejects that, so no `description` key is sent.
     pub fn description(mut self, description: impl Into<String>) -> Self {
-        let description = validate::description::<types::CreateGroupRequestDescription>(
-            description.into(),
-        );
+        let description =
+            validate::description::<types::CreateGroupRequestDescription>(description.into());
         self.body = self.body.and_then(|b| match description? {
             Some(d) => Ok(b.description(Some(d))),
             None => Ok(b.description(None)),

@@ -73,7 +73,8 @@ async fn create_with_description_sends_it() {
             when.method(POST)
                 .path(groups_path())
                 .json_body(json!({"name": "Sales Team", "description": "Deals."}));
-            then.status(201).json_body(json!({"data": reference_group()}));
+            then.status(201)
+                .json_body(json!({"data": reference_group()}));
         })
         .await;
     client(&server)
@@ -136,7 +137,13 @@ async fn blank_update_description_is_refused_locally() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::InvalidArgument { name: "description", .. }),
+        matches!(
+            err,
+            Error::InvalidArgument {
+                name: "description",
+                ..
+            }
+        ),
         "{err:?}"
     );
     any.assert_calls_async(0).await;

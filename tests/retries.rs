@@ -58,7 +58,8 @@ async fn post_is_retried_on_429() {
         .await;
     client_with(&server, RetryPolicy::immediate())
         .groups()
-        .create("n").description("d")
+        .create("n")
+        .description("d")
         .send()
         .await
         .unwrap();
@@ -202,7 +203,8 @@ async fn post_answered_503_is_not_retried() {
         .await;
     let err = client_with(&server, RetryPolicy::immediate())
         .groups()
-        .create("n").description("d")
+        .create("n")
+        .description("d")
         .send()
         .await
         .unwrap_err();
@@ -310,7 +312,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Waits {
 async fn default_wait_for_retry_after(retry_after: &str) -> Duration {
     use tracing_subscriber::layer::SubscriberExt;
     let waits = Waits::default();
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(waits.clone()));
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(waits.clone()));
     let server = MockServer::start_async().await;
     let limited = server
         .mock_async(|when, then| {
@@ -334,8 +337,20 @@ async fn default_wait_for_retry_after(retry_after: &str) -> Duration {
 // "retrying" event before it sleeps, so the test does not wait at all.
 #[tokio::test]
 async fn default_policy_honours_retry_after_up_to_120_s() {
-    assert_eq!(default_wait_for_retry_after("60").await, Duration::from_secs(60));
-    assert_eq!(default_wait_for_retry_after("120").await, Duration::from_secs(120));
-    assert_eq!(default_wait_for_retry_after("3600").await, Duration::from_secs(120));
-    assert_eq!(tallyfy_groups::DEFAULT_MAX_RETRY_AFTER, Duration::from_secs(120));
+    assert_eq!(
+        default_wait_for_retry_after("60").await,
+        Duration::from_secs(60)
+    );
+    assert_eq!(
+        default_wait_for_retry_after("120").await,
+        Duration::from_secs(120)
+    );
+    assert_eq!(
+        default_wait_for_retry_after("3600").await,
+        Duration::from_secs(120)
+    );
+    assert_eq!(
+        tallyfy_groups::DEFAULT_MAX_RETRY_AFTER,
+        Duration::from_secs(120)
+    );
 }

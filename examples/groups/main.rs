@@ -116,11 +116,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(description) = description {
                 request = request.description(description);
             }
-            let group = request
-                .members(members)
-                .guests(guests)
-                .send()
-                .await?;
+            let group = request.members(members).guests(guests).send().await?;
             output::group(&group, json);
             Ok(())
         }

@@ -141,12 +141,7 @@ pub(crate) fn list_params(raw: Option<&str>) -> Result<ListParams, ApiError> {
     }
     let link_params = pairs
         .iter()
-        .filter(|(k, _)| {
-            matches!(
-                k.as_str(),
-                "q" | "per_page" | "sort_by" | "sort" | "with"
-            )
-        })
+        .filter(|(k, _)| matches!(k.as_str(), "q" | "per_page" | "sort_by" | "sort" | "with"))
         .cloned()
         .collect();
     Ok(ListParams {
@@ -180,8 +175,7 @@ pub(crate) fn page(groups: &[Group], params: &ListParams, groups_url: &str) -> V
         .filter(|g| {
             params.q.as_deref().is_none_or(|q| {
                 g.name.to_lowercase().contains(q)
-                    || g
-                        .description
+                    || g.description
                         .as_deref()
                         .is_some_and(|d| d.to_lowercase().contains(q))
             })

@@ -98,7 +98,11 @@ async fn create_then_get() {
 async fn create_minimal() {
     let http = http();
     let sandbox = Sandbox::start_seeded(0).await;
-    let created = send(http.post(sandbox.groups_url()).json(&json!({"name": "Bare"}))).await;
+    let created = send(
+        http.post(sandbox.groups_url())
+            .json(&json!({"name": "Bare"})),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.raw);
     assert_eq!(created.body["data"]["members"], json!([]));
     assert_eq!(created.body["data"]["guests"], json!([]));

@@ -261,7 +261,10 @@ async fn sort_direction() {
         .unwrap()
         .to_owned();
     assert!(next.contains("sort=desc"), "{next}");
-    assert_eq!(names(&send(http.get(next)).await), ["Group 0003", "Group 0002"]);
+    assert_eq!(
+        names(&send(http.get(next)).await),
+        ["Group 0003", "Group 0002"]
+    );
     for sort in ["asc", "sideways", ""] {
         let answer = list(sort).await;
         assert_eq!(answer.status, 200, "{sort}: {}", answer.raw);
