@@ -129,10 +129,7 @@ impl CreateGroup {
     pub fn description(mut self, description: impl Into<String>) -> Self {
         let description =
             validate::description::<types::CreateGroupRequestDescription>(description.into());
-        self.body = self.body.and_then(|b| match description? {
-            Some(d) => Ok(b.description(Some(d))),
-            None => Ok(b.description(None)),
-        });
+        self.body = self.body.and_then(|b| Ok(b.description(description?)));
         self
     }
 
