@@ -72,13 +72,11 @@ impl Groups {
         }
     }
 
-    /// Creates a group; `name` must be unique in the organisation, `description` may be empty.
-    pub fn create(&self, name: impl Into<String>, description: impl Into<String>) -> CreateGroup {
-        let body = validate::name::<types::CreateGroupRequestName>(name.into()).map(|name| {
-            types::CreateGroupRequest::builder()
-                .name(name)
-                .description(description.into())
-        });
+    /// Creates a group; `name` must be unique in the organisation. Add a description
+    /// with [`CreateGroup::description`]; without one, no `description` key is sent.
+    pub fn create(&self, name: impl Into<String>) -> CreateGroup {
+        let body = validate::name::<types::CreateGroupRequestName>(name.into())
+            .map(|name| types::CreateGroupRequest::builder().name(name));
         CreateGroup {
             groups: self.clone(),
             body,
@@ -86,8 +84,10 @@ impl Groups {
     }
 
     /// Updates a group. Fields left unset keep their current values: the group is read
-    /// first and every field is sent, because the API replaces `members` and `guests`
-    /// whole and requires `name` and `description`.
+    /// first and `name`, `members` and `guests` are always sent, because the API
+    /// replaces `members` and `guests` whole and requires `name`. `description` is
+    /// sent only when there is one: the server rejects a null or empty description,
+    /// so a group without one keeps none.
     pub fn update(&self, group_id: impl Into<String>) -> UpdateGroup {
         UpdateGroup {
             groups: self.clone(),
@@ -149,6 +149,15 @@ pub struct CreateGroup {
 }
 
 impl CreateGroup {
+    /// The description. A blank one (empty or only whitespace) is no description: the
+    /// server turns `""` into null and rejects that, so no `description` key is sent.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        let description =
+            validate::description::<types::CreateGroupRequestDescription>(description.into());
+        self.body = self.body.and_then(|b| Ok(b.description(description?)));
+        self
+    }
+
     /// The members' user ids.
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.body = self
@@ -178,7 +187,8 @@ impl CreateGroup {
 #[derive(Clone, Debug, Default)]
 struct Changes {
     name: Option<types::UpdateGroupRequestName>,
-    description: Option<String>,
+    /// `Some(None)`: known to have no description, so none is sent and no read is needed.
+    description: Option<Option<types::UpdateGroupRequestDescription>>,
     members: Option<Vec<i64>>,
     guests: Option<Vec<String>>,
 }
@@ -218,13 +228,19 @@ impl Changes {
             Some(group) => (Some(group.name), group.description, Some(group.guests)),
             None => (None, None, None),
         };
+        // The group's own description, unless it has none (null, or blank as no
+        // server would store it): then the key is left out and it stays as it is.
+        let description = match self.description {
+            Some(d) => d,
+            None => validate::description(description.unwrap_or_default())?,
+        };
         let name = match self.name {
             Some(name) => name,
             None => validate::name(name.unwrap_or_default())?,
         };
         Ok(types::UpdateGroupRequest {
             name,
-            description: self.description.or(description).unwrap_or_default(),
+            description,
             members,
             guests: self.guests.or(guests).unwrap_or_default(),
         })
@@ -268,11 +284,23 @@ impl UpdateGroup {
         self
     }
 
-    /// The new description.
+    /// The new description. It cannot be blank: the API has no way to clear a
+    /// description (it turns `""` into null and rejects both), so a blank one is
+    /// refused with [`Error::InvalidArgument`] before anything is sent.
     pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.changes = self.changes.map(|c| Changes {
-            description: Some(description.into()),
-            ..c
+        let description = validate::description(description.into()).and_then(|d| {
+            d.ok_or_else(|| {
+                Rejected::new(
+                    "description",
+                    "must not be blank: the API cannot clear a description",
+                )
+            })
+        });
+        self.changes = self.changes.and_then(|c| {
+            Ok(Changes {
+                description: Some(Some(description?)),
+                ..c
+            })
         });
         self
     }

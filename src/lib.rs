@@ -18,7 +18,7 @@
 //! }
 //! let created = client
 //!     .groups()
-//!     .create("Sales Team", "Handles all sales inquiries.")
+//!     .create("Sales Team").description("Handles all sales inquiries.")
 //!     .members([1001, 1005])
 //!     .send()
 //!     .await?;
@@ -64,7 +64,7 @@ pub use membership::Membership;
 pub use model::{ErrorBody, Group, MemberId, Pagination, SortBy};
 pub use pacing::{MAX_FALLBACK_PAUSE, MAX_PAUSE, PacingStats, RateLimiter};
 pub use paging::{Items, Page, PageRequest, Pages, Paginator};
-pub use retry::RetryPolicy;
+pub use retry::{DEFAULT_MAX_RETRY_AFTER, RetryPolicy};
 pub use timestamp::Timestamp;
 pub use transport::{DEFAULT_MAX_BODY_BYTES, DEFAULT_THROTTLE_DEADLINE};
 pub use validate::MAX_PER_PAGE;

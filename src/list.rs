@@ -61,6 +61,7 @@ pub struct ListGroups {
     org_id: Arc<str>,
     q: Option<String>,
     sort_by: Option<SortBy>,
+    sort: Option<String>,
     with: Includes,
     per_page: Option<NonZeroU32>,
     page: NonZeroU32,
@@ -75,6 +76,7 @@ impl ListGroups {
             org_id,
             q: None,
             sort_by: None,
+            sort: None,
             with: Includes::default(),
             per_page: None,
             page: NonZeroU32::MIN,
@@ -87,15 +89,27 @@ impl ListGroups {
         self
     }
 
-    /// Search text, matched against name and description.
+    /// Search text, matched against name and description. Blank text is no search:
+    /// it is not sent (the server turns `""` into null).
     pub fn q(mut self, text: impl Into<String>) -> Self {
-        self.q = Some(text.into());
+        let text = text.into();
+        self.q = (!text.trim().is_empty()).then_some(text);
         self
     }
 
     /// Sort field.
     pub fn sort_by(mut self, field: SortBy) -> Self {
         self.sort_by = Some(field);
+        self
+    }
+
+    /// Sort direction (`sort`), sent as given. The API has the parameter (Tallyfy's
+    /// Python SDK passes it through) but documents no values; `"asc"` and `"desc"`
+    /// are the conventional ones, unconfirmed. A blank value is no value: it is not
+    /// sent (the server would turn `""` into null anyway).
+    pub fn sort(mut self, direction: impl Into<String>) -> Self {
+        let direction = direction.into();
+        self.sort = (!direction.trim().is_empty()).then_some(direction);
         self
     }
 
@@ -168,6 +182,9 @@ impl ListGroups {
         if let Some(sort_by) = self.sort_by {
             request = request.sort_by(sort_by);
         }
+        if let Some(sort) = self.sort {
+            request = request.sort(sort);
+        }
         if let Some(with) = with {
             request = request.with(with);
         }
@@ -187,7 +204,7 @@ impl ListGroups {
 
     /// The listing as a paginator, whose streams send this request page after page
     /// from [`page`](ListGroups::page) (default 1), with every parameter (`q`,
-    /// `sort_by`, `with`, `per_page`) on every page. Without
+    /// `sort_by`, `sort`, `with`, `per_page`) on every page. Without
     /// [`page_size`](ListGroups::page_size), pages of [`DEFAULT_STREAM_PAGE_SIZE`] (100,
     /// the API's maximum) are requested, for the fewest round trips.
     ///

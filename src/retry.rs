@@ -9,14 +9,20 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
+/// The default cap on a server's `Retry-After`: 120 s.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
 /// When and how often a request is retried.
 ///
 /// The default follows Tallyfy's own CLI: up to 4 retries; 429 is retried for
 /// every method (the request was not processed); 502, 503, 504 and connection
 /// failures only for GET, PUT and DELETE, so a POST that may have reached the
 /// server is never sent twice. `Retry-After` (seconds or an HTTP date) is
-/// honoured up to [`RetryPolicy::max_retry_after`]; otherwise the delay grows
-/// exponentially from 0.5 s to 8 s with jitter.
+/// honoured up to [`RetryPolicy::max_retry_after`], by default
+/// [`DEFAULT_MAX_RETRY_AFTER`] (120 s, as Tallyfy's Python SDK 3.1.0: a per-minute
+/// window can ask for up to 60 s, and a shorter cap sends the retry back into the
+/// same window); otherwise the delay grows exponentially from 0.5 s to 8 s with
+/// jitter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     max_retries: u32,
@@ -32,7 +38,7 @@ impl Default for RetryPolicy {
             max_retries: 4,
             initial_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(30),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             jitter: true,
         }
     }
@@ -72,7 +78,7 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the cap on a server's `Retry-After`.
+    /// Sets the cap on a server's `Retry-After` (default [`DEFAULT_MAX_RETRY_AFTER`]).
     pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
         self.max_retry_after = cap;
         self
@@ -184,11 +190,19 @@ mod tests {
         assert_eq!(retry_after(&headers("soon")), None);
     }
 
-    // Proves the cap applies to Retry-After and backoff is used without it.
+    // Proves the default cap is 120 s: a 60 s or 120 s Retry-After (a per-minute
+    // window) is honoured in full, a longer one is cut to 120 s, and backoff is used
+    // without the header.
     #[test]
     fn delay_caps_retry_after() {
         let policy = RetryPolicy::default();
-        let capped = policy.delay(Some(&headers("3600")), Duration::from_secs(1));
+        assert_eq!(policy.max_retry_after(), Duration::from_secs(120));
+        for (header, wait) in [("60", 60), ("120", 120), ("121", 120), ("3600", 120)] {
+            let delay = policy.delay(Some(&headers(header)), Duration::from_secs(1));
+            assert_eq!(delay, Duration::from_secs(wait), "Retry-After: {header}");
+        }
+        let custom = RetryPolicy::default().with_max_retry_after(Duration::from_secs(30));
+        let capped = custom.delay(Some(&headers("60")), Duration::from_secs(1));
         assert_eq!(capped, Duration::from_secs(30));
         assert_eq!(
             policy.delay(None, Duration::from_secs(1)),

@@ -41,7 +41,7 @@ fn streams(groups: Groups) {
 fn futures(groups: Groups) {
     send(&groups.list().send());
     send(&groups.get("g").send());
-    send(&groups.create("n", "d").send());
+    send(&groups.create("n").description("d").send());
     send(&groups.update("g").send());
     send(&groups.delete("g").send());
     send(&groups.modify("g", |_| {}));

@@ -89,3 +89,18 @@ where
     }
     T::try_from(value).map_err(|e| Rejected::new("name", e.to_string()))
 }
+
+/// A description as the generated request type `T` checks it, or `None` when it is
+/// blank: the server trims strings and turns `""` into null, and rejects a null
+/// description, so a blank one must never be sent.
+pub(crate) fn description<T>(value: String) -> Result<Option<T>, Rejected>
+where
+    T: TryFrom<String, Error: std::fmt::Display>,
+{
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    T::try_from(value)
+        .map(Some)
+        .map_err(|e| Rejected::new("description", e.to_string()))
+}

@@ -64,7 +64,8 @@ async fn every_operation(client: &Client) -> Result<usize, Error> {
     groups.get(&id).send().await?;
     groups.get(&id).with_assets().send().await?;
     groups
-        .create("Sales Team", "Handles all sales inquiries.")
+        .create("Sales Team")
+        .description("Handles all sales inquiries.")
         .members([1001, 1005])
         .guests(["client.a@example.com"])
         .send()
@@ -168,7 +169,12 @@ async fn dynamic_random_responses_decode() {
                 .map(|g| g.id.clone())
                 .unwrap_or_else(|| "g".into());
             groups.get(&id).with_assets().send().await?;
-            groups.create("Sales Team", "d").members([1]).send().await?;
+            groups
+                .create("Sales Team")
+                .description("d")
+                .members([1])
+                .send()
+                .await?;
             groups
                 .update(&id)
                 .name("n")

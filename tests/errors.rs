@@ -198,13 +198,20 @@ async fn is_retryable_agrees_with_the_policy_for_post() {
         })
         .await;
     let api = client_unpaced(&server, RetryPolicy::immediate().with_max_retries(2));
-    let err = api.groups().create("Busy", "d").send().await.unwrap_err();
+    let err = api
+        .groups()
+        .create("Busy")
+        .description("d")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert!(!err.is_retryable());
     unavailable.assert_calls_async(1).await;
     let err = api
         .groups()
-        .create("Limited", "d")
+        .create("Limited")
+        .description("d")
         .send()
         .await
         .unwrap_err();

@@ -268,3 +268,27 @@ fn env_var_picks_the_state_file_and_corrupt_files_are_refused() {
     assert!(message.contains("--reset-sandbox"), "{message}");
     assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), "{\"format\": ");
 }
+
+/// Proves the issue #19 walk-through against the sandbox, which refuses a null or
+/// empty description as the live server does: `create --description ""` makes a
+/// group with a null description, `add-members` on it succeeds and leaves it null,
+/// and `list --sort desc` puts that newest group first.
+#[test]
+fn null_description_group_takes_members_and_sort_desc_lists_newest_first() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let created = ok_json(&groups(
+        &state,
+        &["create", "--name", "Bare", "--description", "", "--json"],
+    ));
+    assert_eq!(created["description"], Value::Null);
+    let id = created["id"].as_str().unwrap();
+    let added = ok_json(&groups(&state, &["add-members", id, "4242", "--json"]));
+    assert_eq!(added["members"], serde_json::json!([4242]));
+    assert_eq!(added["description"], Value::Null);
+    let newest = ok_json(&groups(
+        &state,
+        &["list", "--sort", "desc", "--per-page", "1", "--json"],
+    ));
+    assert_eq!(newest["data"][0]["id"], created["id"]);
+}

@@ -26,7 +26,8 @@ fn sandbox() -> SandboxBuilder {
 async fn new_group(client: &Client, name: &str, members: impl IntoIterator<Item = i64>) -> Group {
     client
         .groups()
-        .create(name, "A test group.")
+        .create(name)
+        .description("A test group.")
         .members(members)
         .send()
         .await

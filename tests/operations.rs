@@ -133,7 +133,8 @@ async fn create_posts_json_and_decodes_201() {
         .await;
     let group = client(&server)
         .groups()
-        .create("Sales Team", "Handles all sales inquiries.")
+        .create("Sales Team")
+        .description("Handles all sales inquiries.")
         .members([1001, 1005])
         .guests(["client.a@example.com"])
         .send()

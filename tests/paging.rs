@@ -29,8 +29,8 @@ fn streams_are_send_unpin_static() {
     check::<PageStream>();
 }
 
-// Proves laziness (zero calls before the first poll) and that q, sort_by, with and
-// per_page are sent with every page: each page's mock requires all of them.
+// Proves laziness (zero calls before the first poll) and that q, sort_by, sort, with
+// and per_page are sent with every page: each page's mock requires all of them.
 #[tokio::test]
 async fn lazy_and_every_parameter_on_every_page() {
     let server = MockServer::start_async().await;
@@ -44,6 +44,7 @@ async fn lazy_and_every_parameter_on_every_page() {
                     .query_param("page", page.to_string())
                     .query_param("q", "sales")
                     .query_param("sort_by", "name")
+                    .query_param("sort", "desc")
                     .query_param("with", "users")
                     .query_param("per_page", "2");
                 then.status(200).json_body(body);
@@ -56,6 +57,7 @@ async fn lazy_and_every_parameter_on_every_page() {
         .list()
         .q("sales")
         .sort_by(SortBy::Name)
+        .sort("desc")
         .with_users()
         .per_page(2)
         .items();

@@ -58,7 +58,8 @@ async fn post_is_retried_on_429() {
         .await;
     client_with(&server, RetryPolicy::immediate())
         .groups()
-        .create("n", "d")
+        .create("n")
+        .description("d")
         .send()
         .await
         .unwrap();
@@ -203,7 +204,8 @@ async fn post_answered_503_is_not_retried() {
         .await;
     let err = client_with(&server, RetryPolicy::immediate())
         .groups()
-        .create("n", "d")
+        .create("n")
+        .description("d")
         .send()
         .await
         .unwrap_err();
@@ -259,4 +261,97 @@ async fn connection_refused_is_a_transport_error() {
         "{err:?}"
     );
     assert!(err.is_retryable());
+}
+
+/// Records the `wait_ms` of every "retrying" event and wakes whoever waits for one:
+/// how the tests below see the wait the client chose without sleeping through it.
+#[derive(Clone, Default)]
+struct Waits(std::sync::Arc<std::sync::Mutex<(Vec<u64>, Option<std::task::Waker>)>>);
+
+impl Waits {
+    /// The first wait the client announces (resolves as soon as it is logged).
+    fn first(&self) -> impl std::future::Future<Output = u64> + '_ {
+        std::future::poll_fn(move |cx| {
+            let mut state = self.0.lock().unwrap();
+            match state.0.first() {
+                Some(wait) => std::task::Poll::Ready(*wait),
+                None => {
+                    state.1 = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                }
+            }
+        })
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Waits {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct WaitMs(Option<u64>);
+        impl tracing::field::Visit for WaitMs {
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "wait_ms" {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut visitor = WaitMs(None);
+        event.record(&mut visitor);
+        if let Some(wait) = visitor.0 {
+            let mut state = self.0.lock().unwrap();
+            state.0.push(wait);
+            if let Some(waker) = state.1.take() {
+                waker.wake();
+            }
+        }
+    }
+}
+
+/// Sends a GET answered 429 with `Retry-After: retry_after` under the default policy,
+/// and returns the wait the client announced before its retry; the request is then
+/// dropped (it would sleep that long), and exactly one call was made.
+async fn default_wait_for_retry_after(retry_after: &str) -> Duration {
+    use tracing_subscriber::layer::SubscriberExt;
+    let waits = Waits::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(waits.clone()));
+    let server = MockServer::start_async().await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(429).header("retry-after", retry_after);
+        })
+        .await;
+    let client = client_with(&server, RetryPolicy::default());
+    let request = client.groups().get(GROUP_ID).send();
+    let wait = tokio::select! {
+        result = request => panic!("the request ended without a retry: {result:?}"),
+        wait = waits.first() => wait,
+    };
+    limited.assert_calls_async(1).await;
+    Duration::from_millis(wait)
+}
+
+// Proves, over HTTP with the default policy, that a server's Retry-After is honoured
+// up to 120 s: 60 s (a per-minute window; above the old 30 s cap) is waited in full,
+// 120 s in full, and 3600 s is cut to 120 s. The wait is read from the client's
+// "retrying" event before it sleeps, so the test does not wait at all.
+#[tokio::test]
+async fn default_policy_honours_retry_after_up_to_120_s() {
+    assert_eq!(
+        default_wait_for_retry_after("60").await,
+        Duration::from_secs(60)
+    );
+    assert_eq!(
+        default_wait_for_retry_after("120").await,
+        Duration::from_secs(120)
+    );
+    assert_eq!(
+        default_wait_for_retry_after("3600").await,
+        Duration::from_secs(120)
+    );
+    assert_eq!(
+        tallyfy_groups::DEFAULT_MAX_RETRY_AFTER,
+        Duration::from_secs(120)
+    );
 }

@@ -23,7 +23,8 @@ async fn create_list_update_get_delete() {
     let groups = client_for(&sandbox).groups();
 
     let created = groups
-        .create("Sales Team", "Handles all sales inquiries.")
+        .create("Sales Team")
+        .description("Handles all sales inquiries.")
         .members([1001, 1005])
         .guests(["client.a@example.com"])
         .send()
@@ -68,7 +69,8 @@ async fn membership_changes_are_kept_by_the_server() {
     let sandbox = Sandbox::start_seeded(0).await;
     let groups = client_for(&sandbox).groups();
     let group = groups
-        .create("Ops", "On call.")
+        .create("Ops")
+        .description("On call.")
         .members([1])
         .guests(["a@x.io"])
         .send()
@@ -91,8 +93,18 @@ async fn membership_changes_are_kept_by_the_server() {
 async fn duplicate_name_is_a_field_error() {
     let sandbox = Sandbox::start_seeded(0).await;
     let groups = client_for(&sandbox).groups();
-    groups.create("Same", "first").send().await.unwrap();
-    let err = groups.create("Same", "second").send().await.unwrap_err();
+    groups
+        .create("Same")
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+    let err = groups
+        .create("Same")
+        .description("second")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
     assert!(err.field_errors().contains_key("name"), "{err}");
 }

@@ -160,7 +160,12 @@ async fn logs_at_every_level_hide_the_token() {
         .await;
     let api = client_with(&server, RetryPolicy::immediate());
     api.groups().list().q(QUERY_SECRET).send().await.unwrap();
-    api.groups().create("n", "d").send().await.unwrap_err();
+    api.groups()
+        .create("n")
+        .description("d")
+        .send()
+        .await
+        .unwrap_err();
 
     let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
     assert!(

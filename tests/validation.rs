@@ -50,9 +50,12 @@ async fn empty_ids_and_names_send_nothing() {
     assert_invalid(groups.get("..").send().await, "group_id");
     assert_invalid(groups.delete("").send().await, "group_id");
     assert_invalid(groups.update("").name("x").send().await, "group_id");
-    assert_invalid(groups.create("", "d").send().await, "name");
-    assert_invalid(groups.create("   ", "d").send().await, "name");
-    assert_invalid(groups.create("x".repeat(201), "d").send().await, "name");
+    assert_invalid(groups.create("").description("d").send().await, "name");
+    assert_invalid(groups.create("   ").description("d").send().await, "name");
+    assert_invalid(
+        groups.create("x".repeat(201)).description("d").send().await,
+        "name",
+    );
     assert_invalid(groups.update(GROUP_ID).name("").send().await, "name");
     let other = client(&server).groups_of("");
     assert_invalid(other.list().send().await, "org_id");

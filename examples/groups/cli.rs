@@ -46,8 +46,9 @@ pub enum Command {
     Create {
         #[arg(long)]
         name: String,
+        /// Optional; a blank one is no description (nothing is sent).
         #[arg(long)]
-        description: String,
+        description: Option<String>,
         /// A member's user id (repeat for more).
         #[arg(long = "member")]
         members: Vec<i64>,
@@ -105,6 +106,10 @@ pub struct ListArgs {
     /// Sort field.
     #[arg(long, value_enum)]
     pub sort_by: Option<SortField>,
+    /// Sort direction, sent as given (the API documents no values; asc and desc are
+    /// the conventional ones).
+    #[arg(long)]
+    pub sort: Option<String>,
     /// Page size, 1 to 100.
     #[arg(long)]
     pub per_page: Option<u32>,

@@ -132,12 +132,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             members,
             guests,
         } => {
-            let group = groups
-                .create(name, description)
-                .members(members)
-                .guests(guests)
-                .send()
-                .await?;
+            let mut request = groups.create(name);
+            if let Some(description) = description {
+                request = request.description(description);
+            }
+            let group = request.members(members).guests(guests).send().await?;
             output::group(&group, json);
             Ok(())
         }
@@ -194,6 +193,9 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     }
     if let Some(sort_by) = args.sort_by {
         request = request.sort_by(sort_by.into());
+    }
+    if let Some(sort) = args.sort {
+        request = request.sort(sort);
     }
     if let Some(per_page) = args.per_page {
         request = request.per_page(per_page);

@@ -1,5 +1,10 @@
-//! Query parameters of list and get (`q`, `page`, `per_page`, `sort_by`,
+//! Query parameters of list and get (`q`, `page`, `per_page`, `sort_by`, `sort`,
 //! `with`) and the Fractal-style paging envelope of list answers.
+//!
+//! `sort` (the direction) is known only from Tallyfy's Python SDK, which passes
+//! it through without naming values: the sandbox applies `desc` (reversing the
+//! order, ties included) and treats every other value, `asc` among them, as
+//! ascending, rather than inventing a 422 the live server may not send.
 //!
 //! Empty values count as absent (Laravel turns `""` into `null`); when a name
 //! repeats, the last value wins.
@@ -16,7 +21,7 @@ pub const DEFAULT_PER_PAGE: u64 = 10;
 /// The largest accepted `per_page`.
 pub const MAX_PER_PAGE: u64 = 100;
 
-/// The sort field of a list; every order is ascending, ties in creation order.
+/// The sort field of a list; ascending unless `sort=desc`, ties in creation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SortBy {
     /// Case-insensitive name.
@@ -32,8 +37,10 @@ pub(crate) struct ListParams {
     pub(crate) page: u64,
     pub(crate) per_page: u64,
     pub(crate) sort_by: SortBy,
+    /// `sort=desc` (case-insensitive): the order reversed.
+    pub(crate) descending: bool,
     pub(crate) with_assets: bool,
-    /// `q`, `per_page`, `sort_by` and `with` as given, for the page links.
+    /// `q`, `per_page`, `sort_by`, `sort` and `with` as given, for the page links.
     link_params: Vec<(String, String)>,
 }
 
@@ -134,7 +141,7 @@ pub(crate) fn list_params(raw: Option<&str>) -> Result<ListParams, ApiError> {
     }
     let link_params = pairs
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "q" | "per_page" | "sort_by" | "with"))
+        .filter(|(k, _)| matches!(k.as_str(), "q" | "per_page" | "sort_by" | "sort" | "with"))
         .cloned()
         .collect();
     Ok(ListParams {
@@ -142,6 +149,7 @@ pub(crate) fn list_params(raw: Option<&str>) -> Result<ListParams, ApiError> {
         page,
         per_page,
         sort_by,
+        descending: lookup(&pairs, "sort").is_some_and(|s| s.eq_ignore_ascii_case("desc")),
         with_assets,
         link_params,
     })
@@ -166,11 +174,17 @@ pub(crate) fn page(groups: &[Group], params: &ListParams, groups_url: &str) -> V
         .iter()
         .filter(|g| {
             params.q.as_deref().is_none_or(|q| {
-                g.name.to_lowercase().contains(q) || g.description.to_lowercase().contains(q)
+                g.name.to_lowercase().contains(q)
+                    || g.description
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(q))
             })
         })
         .collect();
     matching.sort_by(|a, b| compare(a, b, params.sort_by));
+    if params.descending {
+        matching.reverse();
+    }
 
     let total = matching.len() as u64;
     let total_pages = total.div_ceil(params.per_page).max(1);

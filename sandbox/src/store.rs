@@ -27,7 +27,8 @@ const SEED_EPOCH: u64 = 1_673_773_200;
 pub(crate) struct Group {
     pub(crate) id: String,
     pub(crate) name: String,
-    pub(crate) description: String,
+    /// `None` is the API's `null`: the group has no description.
+    pub(crate) description: Option<String>,
     pub(crate) members: Vec<i64>,
     pub(crate) guests: Vec<String>,
     pub(crate) created_at: u64,
@@ -62,7 +63,8 @@ impl Group {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct GroupInput {
     pub(crate) name: String,
-    pub(crate) description: String,
+    /// `None`: not given (create: null; update: unchanged).
+    pub(crate) description: Option<String>,
     /// `None`: not given (create: empty; update: unchanged).
     pub(crate) members: Option<Vec<i64>>,
     /// `None`: not given (create: empty; update: unchanged).
@@ -103,7 +105,7 @@ impl Store {
                 Group {
                     id: store.next_id(),
                     name: format!("Group {i:04}"),
-                    description: SEED_DESCRIPTIONS[((i - 1) % 4) as usize].to_owned(),
+                    description: Some(SEED_DESCRIPTIONS[((i - 1) % 4) as usize].to_owned()),
                     members,
                     guests,
                     created_at,
@@ -187,7 +189,7 @@ impl Store {
         group
     }
 
-    /// Replaces name and description, and members / guests where given.
+    /// Replaces the name, and description / members / guests where given.
     pub(crate) fn update(
         &mut self,
         org_id: &str,
@@ -202,7 +204,9 @@ impl Store {
             .iter_mut()
             .find(|g| g.id == group_id)?;
         group.name = input.name;
-        group.description = input.description;
+        if let Some(description) = input.description {
+            group.description = Some(description);
+        }
         if let Some(members) = input.members {
             group.members = members;
         }

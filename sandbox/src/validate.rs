@@ -1,9 +1,12 @@
 //! Validation of create and update bodies, with Laravel's messages.
 //!
-//! Both operations require `name` (a string of 1 to 200 characters after
-//! trimming, unique in the organisation) and `description` (a string, which
-//! may be empty); `members` (integers, or strings of digits) and `guests`
-//! (email addresses) are optional, and `null` counts as not given.
+//! Like the live server (Laravel), strings are trimmed and empty strings turned
+//! into null before validation. Both operations require `name` (a string of 1 to
+//! 200 characters, unique in the organisation). `description` follows the live
+//! server's rule `sometimes|required|string`: the key may be left out, but null
+//! and `""` are rejected ("The description field is required."). `members`
+//! (integers, or strings of digits) and `guests` (email addresses) are optional,
+//! and `null` counts as not given.
 
 use serde_json::{Map, Value};
 
@@ -30,9 +33,7 @@ pub(crate) fn group_input(
 
     let name = required_string(fields, "name", &mut errors);
     if let Some(name) = &name {
-        if name.is_empty() {
-            push(&mut errors, "name", "The name field is required.");
-        } else if name.chars().count() > NAME_MAX_CHARS {
+        if name.chars().count() > NAME_MAX_CHARS {
             push(
                 &mut errors,
                 "name",
@@ -42,7 +43,11 @@ pub(crate) fn group_input(
             push(&mut errors, "name", "The name has already been taken.");
         }
     }
-    let description = required_string(fields, "description", &mut errors);
+    // `sometimes`: validated only when the key is present.
+    let description = match fields.contains_key("description") {
+        true => required_string(fields, "description", &mut errors).map(Some),
+        false => Some(None),
+    };
     let members = optional_array(fields, "members", &mut errors, |item| match item {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -74,6 +79,11 @@ fn required_string(
 ) -> Option<String> {
     match fields.get(key) {
         None | Some(Value::Null) => {
+            push(errors, key, format!("The {key} field is required."));
+            None
+        }
+        // Trimmed, then "" is null, which `required` rejects.
+        Some(Value::String(s)) if s.trim().is_empty() => {
             push(errors, key, format!("The {key} field is required."));
             None
         }
@@ -165,21 +175,49 @@ mod tests {
     #[test]
     fn accepts_a_full_body() {
         let input = group_input(
-            br#"{"name":" Sales ","description":"","members":[1,"2",1],"guests":["a@b.co"]}"#,
+            br#"{"name":" Sales ","description":" Deals ","members":[1,"2",1],"guests":["a@b.co"]}"#,
             |_| false,
         )
         .unwrap();
         assert_eq!(input.name, "Sales");
-        assert_eq!(input.description, "");
+        assert_eq!(input.description.as_deref(), Some("Deals"));
         assert_eq!(input.members, Some(vec![1, 2]));
         assert_eq!(input.guests, Some(vec!["a@b.co".to_owned()]));
     }
 
+    // Proves the live server's description rule, `sometimes|required|string` after
+    // empty strings become null: absent passes (no description), while null, ""
+    // and whitespace are each refused with Laravel's message.
+    #[test]
+    fn description_is_sometimes_required() {
+        let input = group_input(br#"{"name":"Sales"}"#, |_| false).unwrap();
+        assert_eq!(input.description, None);
+        for body in [
+            r#"{"name":"a","description":null}"#,
+            r#"{"name":"a","description":""}"#,
+            r#"{"name":"a","description":"  "}"#,
+        ] {
+            assert_eq!(
+                errors(body)["description"],
+                ["The description field is required."],
+                "{body}"
+            );
+        }
+        assert_eq!(
+            errors(r#"{"name":"a","description":5}"#)["description"],
+            ["The description must be a string."]
+        );
+    }
+
     #[test]
     fn reports_every_field() {
-        let e = errors("{}");
+        let e = errors(r#"{"description":""}"#);
         assert_eq!(e["name"], ["The name field is required."]);
         assert_eq!(e["description"], ["The description field is required."]);
+        assert_eq!(
+            errors(r#"{"name":"","description":"x"}"#)["name"],
+            ["The name field is required."]
+        );
         assert_eq!(
             errors(r#"{"name":"Taken","description":"x"}"#)["name"],
             ["The name has already been taken."]

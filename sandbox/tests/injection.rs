@@ -88,7 +88,7 @@ async fn fail_fraction_is_deterministic() {
     for i in 0..6 {
         let answer = send(
             http.post(sandbox.groups_url())
-                .json(&json!({"name": format!("g{i}"), "description": ""})),
+                .json(&json!({"name": format!("g{i}"), "description": "d"})),
         )
         .await;
         statuses.push(answer.status.as_u16());

@@ -239,3 +239,35 @@ async fn list_with() {
     assert_eq!(others.status, 200);
     assert!(others.body["data"][0].get("assets").is_none());
 }
+
+/// Proves `sort` (the direction): `desc` reverses the order of `sort_by` across
+/// pages, and the next link carries it; `asc`, an unknown value and an empty one are
+/// accepted (200) and ascending, since the live server's values are not documented.
+#[tokio::test]
+async fn sort_direction() {
+    let http = http();
+    let sandbox = Sandbox::start_seeded(5).await;
+    let list = |sort: &'static str| {
+        send(
+            http.get(sandbox.groups_url())
+                .query(&[("sort", sort), ("per_page", "2")]),
+        )
+    };
+    let desc = list("desc").await;
+    assert_eq!(desc.status, 200, "{}", desc.raw);
+    assert_eq!(names(&desc), ["Group 0005", "Group 0004"]);
+    let next = desc.body["meta"]["pagination"]["links"]["next"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(next.contains("sort=desc"), "{next}");
+    assert_eq!(
+        names(&send(http.get(next)).await),
+        ["Group 0003", "Group 0002"]
+    );
+    for sort in ["asc", "sideways", ""] {
+        let answer = list(sort).await;
+        assert_eq!(answer.status, 200, "{sort}: {}", answer.raw);
+        assert_eq!(names(&answer), ["Group 0001", "Group 0002"], "{sort}");
+    }
+}

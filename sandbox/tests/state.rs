@@ -64,7 +64,7 @@ async fn changes_outlast_the_sandbox_and_reset_forgets_them() {
     let another = send(
         client
             .post(second.groups_url())
-            .json(&json!({"name": "Later", "description": ""})),
+            .json(&json!({"name": "Later", "description": "d"})),
     )
     .await;
     assert_ne!(another.body["data"]["id"], json!(id));
@@ -127,7 +127,7 @@ async fn a_second_sandbox_fails_or_waits_for_the_lock() {
     let created = send(
         http()
             .post(first.groups_url())
-            .json(&json!({"name": "Before", "description": ""})),
+            .json(&json!({"name": "Before", "description": "d"})),
     )
     .await;
     assert_eq!(created.status, 201);
@@ -155,7 +155,7 @@ async fn a_change_that_cannot_be_saved_is_not_kept() {
     let created = send(
         client
             .post(sandbox.groups_url())
-            .json(&json!({"name": "Lost", "description": ""})),
+            .json(&json!({"name": "Lost", "description": "d"})),
     )
     .await;
     assert_eq!(created.status, 500, "{}", created.raw);
@@ -169,7 +169,7 @@ async fn a_change_that_cannot_be_saved_is_not_kept() {
     let created = send(
         client
             .post(sandbox.groups_url())
-            .json(&json!({"name": "Kept", "description": ""})),
+            .json(&json!({"name": "Kept", "description": "d"})),
     )
     .await;
     assert_eq!(created.status, 201, "{}", created.raw);

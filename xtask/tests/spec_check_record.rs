@@ -45,10 +45,8 @@ fn sandbox() -> Sandbox {
             .unwrap();
         client
             .groups()
-            .create(
-                format!("{PERSON}'s group"),
-                format!("Private notes of {PERSON}"),
-            )
+            .create(format!("{PERSON}'s group"))
+            .description(format!("Private notes of {PERSON}"))
             .guests([EMAIL])
             .send()
             .await

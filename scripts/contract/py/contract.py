@@ -191,8 +191,10 @@ def main() -> int:
 
         # The harness itself: Prism must flag a request that breaks the spec, or
         # the `sl-violations` checks above prove nothing.
-        raw = client.get_httpx_client().post(f"/organizations/{ORG}/groups", json={"name": "No description"})
-        check("sl-violations" in raw.headers, "harness", "Prism did not flag a create without `description`")
+        raw = client.get_httpx_client().post(
+            f"/organizations/{ORG}/groups", json={"name": "Empty description", "description": ""}
+        )
+        check("sl-violations" in raw.headers, "harness", 'Prism did not flag a create with `"description": ""`')
 
     print("Python contract check: all five operations passed")
     return 0

@@ -17,7 +17,7 @@ from http import HTTPStatus
 
 from tallyfy_groups_py import AuthenticatedClient
 from tallyfy_groups_py.api.groups import create_group, delete_group, get_group, list_groups, update_group
-from tallyfy_groups_py.models import CreateGroupRequest, Group, GroupList, GroupResponse, PageLinks, UpdateGroupRequest
+from tallyfy_groups_py.models import CreateGroupRequest, Group, GroupList, GroupResponse, PageLinksType0, UpdateGroupRequest
 from tallyfy_groups_py.types import Response, Unset
 
 
@@ -77,7 +77,7 @@ def list_all(client: AuthenticatedClient, org: str, per_page: int, where: str) -
         check(isinstance(p.total_pages, int), where, "no total_pages")
         assert isinstance(p.total_pages, int)
         links = p.links
-        next_link = links.next_ if isinstance(links, PageLinks) else None
+        next_link = links.next_ if isinstance(links, PageLinksType0) else None
         if page >= p.total_pages:
             check(next_link is None or isinstance(next_link, Unset), where, "the last page links a next page")
             break

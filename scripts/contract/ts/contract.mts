@@ -208,8 +208,8 @@ async function main(): Promise<void> {
 
   // The harness itself: Prism must flag a request that breaks the spec, or the
   // `sl-violations` checks above prove nothing.
-  const bad = await send("createGroup", { path: { org_id: ORG }, body: { name: "No description" } as Schemas["CreateGroupRequest"] });
-  if (bad.headers.get("sl-violations") === null) fail("harness", "Prism did not flag a create without `description`");
+  const bad = await send("createGroup", { path: { org_id: ORG }, body: { name: "Empty description", description: "" } as Schemas["CreateGroupRequest"] });
+  if (bad.headers.get("sl-violations") === null) fail("harness", 'Prism did not flag a create with `"description": ""`');
   await bad.text();
 
   console.log("TypeScript contract check: all five operations passed");
