@@ -1,4 +1,4 @@
-//! The bearer token: kept out of every `Debug` and `Display`, and marked sensitive in
+//! The bearer token: it has no `Display`, its `Debug` prints a placeholder, and it is marked sensitive in
 //! the `Authorization` header so HTTP-level debug output hides it too.
 
 use std::fmt;
@@ -7,7 +7,8 @@ use reqwest::header::HeaderValue;
 
 use crate::error::Error;
 
-/// A bearer token. Its `Debug` and `Display` print `** redacted **`.
+/// A bearer token. Its `Debug` prints `** redacted **`; it has no `Display`, so it
+/// cannot be formatted into a message by mistake.
 #[derive(Clone)]
 pub(crate) struct Token(String);
 
