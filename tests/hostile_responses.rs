@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::*;
 use httpmock::prelude::*;
 use serde_json::json;
-use tallyfy_groups::{Client, Error, RetryPolicy};
+use tallyfy_groups::{Error, RetryPolicy};
 
 /// Serves `status`, `content_type` and `body` on GET of the test group and returns the result.
 async fn get_from(status: u16, content_type: &str, body: &str) -> Error {
@@ -118,10 +118,7 @@ async fn body_over_the_limit() {
             then.status(200).json_body(group);
         })
         .await;
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    let api = builder(server.base_url())
         .max_body_bytes(16 * 1024)
         .build()
         .unwrap();
@@ -133,12 +130,7 @@ async fn body_over_the_limit() {
         other => panic!("expected BodyTooLarge, got {other:?}"),
     }
     // The same body under a larger limit decodes, so the limit is what refused it.
-    let roomy = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
-        .build()
-        .unwrap();
+    let roomy = builder(server.base_url()).build().unwrap();
     assert_eq!(
         roomy.groups().get(GROUP_ID).send().await.unwrap().name,
         "Sales Team"
@@ -150,10 +142,7 @@ async fn body_over_the_limit() {
 #[tokio::test]
 async fn truncated_body() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
+    let (address, _server) = serve_one_connection(|mut socket| async move {
         let mut request = [0u8; 4096];
         let _ = socket.read(&mut request).await;
         let head =
@@ -164,11 +153,9 @@ async fn truncated_body() {
             .await
             .unwrap();
         socket.shutdown().await.unwrap();
-    });
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(format!("http://{address}"))
+    })
+    .await;
+    let api = builder(format!("http://{address}"))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
@@ -188,10 +175,7 @@ async fn truncated_body() {
 /// `chunk` bytes, so it carries no Content-Length; returns the base URL.
 async fn serve_chunked(body: Vec<u8>, chunk: usize) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
+    let (address, _server) = serve_one_connection(move |mut socket| async move {
         let mut request = [0u8; 4096];
         let _ = socket.read(&mut request).await;
         let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
@@ -205,7 +189,8 @@ async fn serve_chunked(body: Vec<u8>, chunk: usize) -> String {
         }
         let _ = socket.write_all(b"0\r\n\r\n").await;
         let _ = socket.shutdown().await;
-    });
+    })
+    .await;
     format!("http://{address}")
 }
 
@@ -218,10 +203,7 @@ async fn chunked_body_over_the_limit() {
         serde_json::to_vec(&json!({"data": reference_group(), "padding": "y".repeat(64 * 1024)}))
             .unwrap();
     let build = |base_url: String, limit: usize| {
-        Client::builder()
-            .token(TOKEN)
-            .org_id(ORG)
-            .base_url(base_url)
+        builder(base_url)
             .max_body_bytes(limit)
             .retry_policy(RetryPolicy::none())
             .build()

@@ -257,10 +257,7 @@ async fn group_that_keeps_changing_ends_in_conflict() {
             then.status(500);
         })
         .await;
-    let client = tallyfy_groups::Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    let client = builder(server.base_url())
         .conflict_retries(2)
         .build()
         .unwrap();

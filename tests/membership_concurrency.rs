@@ -2,6 +2,9 @@
 //! lost within one client and its clones, different groups in parallel, and the cost
 //! of a change in requests (printed; see BENCHMARKS.md "Membership writes").
 
+mod common;
+
+use common::sandbox_builder;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,12 +14,7 @@ use tallyfy_groups_sandbox::{RequestInfo, Sandbox, SandboxBuilder};
 
 /// A client for the sandbox; every request the sandbox sees is one of its.
 fn client(sandbox: &Sandbox) -> Client {
-    Client::builder()
-        .token("sandbox-token")
-        .org_id(sandbox.org_id())
-        .base_url(sandbox.base_url())
-        .build()
-        .expect("client builds")
+    sandbox_builder(sandbox).build().expect("client builds")
 }
 
 fn sandbox() -> SandboxBuilder {

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use httpmock::prelude::*;
 use serde_json::json;
-use tallyfy_groups::{Client, MemberId, SortBy};
+use tallyfy_groups::{MemberId, SortBy};
 
 // Proves list sends GET to the org's groups path with every default header and every
 // query parameter, and decodes items plus pagination.
@@ -150,13 +150,7 @@ async fn create_posts_json_and_decodes_201() {
 #[tokio::test]
 async fn update_with_all_fields_sends_one_put_and_accepts_201() {
     let server = MockServer::start_async().await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path(group_path());
-            then.status(200)
-                .json_body(json!({ "data": reference_group() }));
-        })
-        .await;
+    let get = mock_reference_get(&server).await;
     let put = server
         .mock_async(|when, then| {
             when.method(PUT).path(group_path()).json_body(json!({
@@ -187,13 +181,7 @@ async fn update_with_all_fields_sends_one_put_and_accepts_201() {
 #[tokio::test]
 async fn partial_update_merges_current_fields_and_accepts_200() {
     let server = MockServer::start_async().await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path(group_path());
-            then.status(200)
-                .json_body(json!({ "data": reference_group() }));
-        })
-        .await;
+    let get = mock_reference_get(&server).await;
     let put = server
         .mock_async(|when, then| {
             when.method(PUT).path(group_path()).json_body(json!({
@@ -269,10 +257,7 @@ async fn user_agent_and_client_header_can_be_overridden() {
                 .json_body(json!({ "data": reference_group() }));
         })
         .await;
-    let api = tallyfy_groups::Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    let api = builder(server.base_url())
         .user_agent("my-sync/2.0")
         .tallyfy_client("SyncJob")
         .build()
@@ -329,10 +314,7 @@ async fn capture_returns_raw_bodies() {
         })
         .await;
     let capture = tallyfy_groups::Capture::new();
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    let api = builder(server.base_url())
         .capture(capture.clone())
         .build()
         .unwrap();
@@ -375,12 +357,7 @@ async fn extra_headers_are_sent_but_cannot_replace_authorization() {
                 .json_body(json!({ "data": reference_group() }));
         })
         .await;
-    let builder = || {
-        tallyfy_groups::Client::builder()
-            .token(TOKEN)
-            .org_id(ORG)
-            .base_url(server.base_url())
-    };
+    let builder = || builder(server.base_url());
     let api = builder().header("Prefer", "code=200").build().unwrap();
     api.groups().get(GROUP_ID).send().await.unwrap();
     mock.assert_async().await;

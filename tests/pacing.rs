@@ -15,10 +15,7 @@ use tallyfy_groups::{Client, ClientBuilder, Error, RateLimiter, RetryPolicy, Sor
 use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 fn builder_for(sandbox: &Sandbox) -> ClientBuilder {
-    Client::builder()
-        .token("sandbox-token")
-        .org_id(sandbox.org_id())
-        .base_url(sandbox.base_url())
+    sandbox_builder(sandbox)
 }
 
 fn names(n: usize) -> Vec<String> {
@@ -160,17 +157,8 @@ async fn get_after_429(retry_after: &str, deadline: Duration) -> Result<(), Erro
                 .json_body(json!({"message": "Slow down.", "code": "RATE_LIMIT_EXCEEDED"}));
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(group_path());
-            then.status(200)
-                .json_body(json!({"data": reference_group()}));
-        })
-        .await;
-    let client = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    mock_reference_get(&server).await;
+    let client = builder(server.base_url())
         .retry_policy(RetryPolicy::immediate())
         .throttle_deadline(deadline)
         .build()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use common::*;
 use httpmock::prelude::*;
 use serde_json::json;
-use tallyfy_groups::{Client, Error, RetryPolicy};
+use tallyfy_groups::{Error, RetryPolicy};
 
 // Proves a 429 followed by a 200 is retried once: two calls, and the caller sees success.
 #[tokio::test]
@@ -22,13 +22,7 @@ async fn rate_limit_then_success_makes_two_calls() {
                 .json_body(json!({"code": "RATE_LIMIT_EXCEEDED"}));
         })
         .await;
-    let ok = server
-        .mock_async(|when, then| {
-            when.method(GET).path(group_path());
-            then.status(200)
-                .json_body(json!({"data": reference_group()}));
-        })
-        .await;
+    let ok = mock_reference_get(&server).await;
     let group = client_with(&server, RetryPolicy::default())
         .groups()
         .get(GROUP_ID)
@@ -79,13 +73,7 @@ async fn retry_after_http_date_is_honoured() {
                 .header("retry-after", when_to_retry.as_str());
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(group_path());
-            then.status(200)
-                .json_body(json!({"data": reference_group()}));
-        })
-        .await;
+    mock_reference_get(&server).await;
     // Backoff would be 0; only the date can make it wait.
     let policy = RetryPolicy::immediate().with_max_retry_after(Duration::from_secs(30));
     let started = Instant::now();
@@ -114,13 +102,7 @@ async fn retry_after_is_capped() {
             then.status(429).header("retry-after", "3600");
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(group_path());
-            then.status(200)
-                .json_body(json!({"data": reference_group()}));
-        })
-        .await;
+    mock_reference_get(&server).await;
     let result = tokio::time::timeout(
         Duration::from_secs(10),
         client_unpaced(&server, RetryPolicy::immediate())
@@ -226,10 +208,7 @@ async fn slow_response_yields_timeout() {
                 .json_body(json!({"data": reference_group()}));
         })
         .await;
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    let api = builder(server.base_url())
         .retry_policy(RetryPolicy::none())
         .request_timeout(Duration::from_millis(200))
         .build()
@@ -248,10 +227,7 @@ async fn connection_refused_is_a_transport_error() {
         .local_addr()
         .unwrap()
         .port();
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(format!("http://127.0.0.1:{port}"))
+    let api = builder(format!("http://127.0.0.1:{port}"))
         .retry_policy(RetryPolicy::immediate())
         .build()
         .unwrap();

@@ -1,15 +1,15 @@
 //! Stateful flows against the sandbox (an independent fake of the API): what one
 //! call changes, the next call sees.
 
+mod common;
+
+use common::sandbox_builder;
 use futures::TryStreamExt;
 use tallyfy_groups::{Client, Error, RetryPolicy, SortBy};
 use tallyfy_groups_sandbox::Sandbox;
 
 fn client_for(sandbox: &Sandbox) -> Client {
-    Client::builder()
-        .token("sandbox-token")
-        .org_id(sandbox.org_id())
-        .base_url(sandbox.base_url())
+    sandbox_builder(sandbox)
         .retry_policy(RetryPolicy::immediate())
         .build()
         .unwrap()

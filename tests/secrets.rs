@@ -93,12 +93,7 @@ async fn error_text_hides_the_token() {
             .org_id(ORG)
             .build()
             .unwrap_err(),
-        Client::builder()
-            .token(TOKEN)
-            .org_id(ORG)
-            .base_url("http://example.com")
-            .build()
-            .unwrap_err(),
+        builder("http://example.com").build().unwrap_err(),
     ];
     let slow = MockServer::start_async().await;
     slow.mock_async(|when, then| {
@@ -106,10 +101,7 @@ async fn error_text_hides_the_token() {
         then.status(200).delay(Duration::from_secs(2));
     })
     .await;
-    let timing_out = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(slow.base_url())
+    let timing_out = builder(slow.base_url())
         .request_timeout(Duration::from_millis(100))
         .retry_policy(RetryPolicy::none())
         .build()
@@ -190,14 +182,7 @@ async fn logs_at_every_level_hide_the_token() {
 // user opts in, and the refusal happens at build time, before any connection.
 #[test]
 fn plain_http_to_a_remote_host_is_refused() {
-    let build = |url: &str, allow: bool| {
-        Client::builder()
-            .token(TOKEN)
-            .org_id(ORG)
-            .base_url(url)
-            .allow_insecure_http(allow)
-            .build()
-    };
+    let build = |url: &str, allow: bool| builder(url).allow_insecure_http(allow).build();
     match build("http://api.example.com", false) {
         Err(Error::Config(message)) => {
             assert!(

@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use tallyfy_groups::{Client, Error, RetryPolicy};
+use tallyfy_groups::{Error, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const X25519: u16 = 0x001d;
@@ -77,10 +77,7 @@ fn parse_hello(record: &[u8]) -> Option<Hello> {
 /// Sends one request to a server that accepts one connection, records the client's
 /// first TLS record and answers with plain text. Returns the hello and the error.
 async fn handshake_with_a_plain_text_server() -> (Hello, Error, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
+    let (address, server) = serve_one_connection(|mut socket| async move {
         let mut record = vec![0; 5];
         socket.read_exact(&mut record).await.unwrap();
         let len = usize::from(u16::from_be_bytes([record[3], record[4]]));
@@ -88,11 +85,10 @@ async fn handshake_with_a_plain_text_server() -> (Hello, Error, String) {
         socket.read_exact(&mut record[5..]).await.unwrap();
         let _ = socket.write_all(b"this is not TLS\r\n\r\n").await;
         record
-    });
-    let api = Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(format!("https://127.0.0.1:{port}"))
+    })
+    .await;
+    let port = address.port();
+    let api = builder(format!("https://127.0.0.1:{port}"))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();

@@ -22,10 +22,7 @@ pub fn group_path() -> String {
 
 /// A client for `server` with retries that never sleep.
 pub fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    builder(server.base_url())
         .retry_policy(RetryPolicy::immediate())
         .build()
         .expect("test client builds")
@@ -59,10 +56,7 @@ pub fn first_n(n: usize) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send +
 
 /// A client for `server` with the given retry policy.
 pub fn client_with(server: &MockServer, policy: RetryPolicy) -> Client {
-    Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    builder(server.base_url())
         .retry_policy(policy)
         .build()
         .expect("test client builds")
@@ -70,12 +64,58 @@ pub fn client_with(server: &MockServer, policy: RetryPolicy) -> Client {
 
 /// Like [`client_with`], with pacing switched off: the retry policy alone handles 429s.
 pub fn client_unpaced(server: &MockServer, policy: RetryPolicy) -> Client {
-    Client::builder()
-        .token(TOKEN)
-        .org_id(ORG)
-        .base_url(server.base_url())
+    builder(server.base_url())
         .retry_policy(policy)
         .pacing(false)
         .build()
         .expect("test client builds")
+}
+
+/// A builder for a client of `base_url` with the test token and organisation: every
+/// test client that needs more settings starts here.
+pub fn builder(base_url: impl Into<String>) -> tallyfy_groups::ClientBuilder {
+    Client::builder()
+        .token(TOKEN)
+        .org_id(ORG)
+        .base_url(base_url)
+}
+
+/// A builder for a client of `sandbox`, with a token it accepts.
+pub fn sandbox_builder(sandbox: &tallyfy_groups_sandbox::Sandbox) -> tallyfy_groups::ClientBuilder {
+    Client::builder()
+        .token("sandbox-token")
+        .org_id(sandbox.org_id())
+        .base_url(sandbox.base_url())
+}
+
+/// Registers the mock most tests need: GET of the test group answers 200 with the
+/// reference group.
+pub async fn mock_reference_get(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::GET).path(group_path());
+            then.status(200)
+                .json_body(json!({ "data": reference_group() }));
+        })
+        .await
+}
+
+/// A raw TCP server on 127.0.0.1 that accepts one connection and hands it to
+/// `serve` (for answers no HTTP mock can give: cut-short bodies, hand-made chunks,
+/// a TLS handshake). Returns its address and the task serving the connection.
+pub async fn serve_one_connection<F, Fut, T>(
+    serve: F,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<T>)
+where
+    F: FnOnce(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        serve(socket).await
+    });
+    (address, task)
 }
