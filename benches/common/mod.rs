@@ -62,8 +62,14 @@ pub fn raw_http_client() -> reqwest::Client {
 }
 
 /// The hand-written client's builder: the same four headers as ours, nothing else.
+///
+/// With the crate's default TLS feature, reqwest is built without a crypto provider
+/// (the crate hands its own client one, and installs nothing process-wide), so a
+/// plain `reqwest::Client` needs a process default: this benchmark program installs
+/// ring's, as an application would.
 pub fn raw_http_client_builder() -> reqwest::ClientBuilder {
     use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
     let mut auth = HeaderValue::from_str(&format!("Bearer {TOKEN}")).expect("a header value");
     auth.set_sensitive(true);
