@@ -10,21 +10,14 @@
 roundtrip_typescript() {
   local gen="$TOOLS_DIR/gen/ts" out="$TOOLS_DIR/build/ts-roundtrip" tsconfig="$CONTRACT_DIR/ts/tsconfig.roundtrip.json"
   rm -rf "$out"
-  mkdir -p "$gen"
-  "$NODE_BIN/openapi-typescript" "$SPEC" --redocly "$CONTRACT_DIR/ts/redocly-typegen.yaml" \
-    --output "$gen/tallyfy-groups.d.ts"
+  generate_typescript_types "$gen"
   "$NODE_BIN/tsc" -p "$tsconfig" --strict --outDir "$out"
   node "$out/roundtrip.mjs"
 }
 
 roundtrip_python() {
   local gen="$TOOLS_DIR/gen/py-roundtrip"
-  rm -rf "$gen"
-  mkdir -p "$gen"
-  # cd: openapi-python-client resolves some paths against the working directory.
-  (cd "$TOOLS_DIR" && "$VENV_BIN/openapi-python-client" generate --path "$SPEC" --meta none \
-    --config "$CONTRACT_DIR/py/openapi-python-client.yaml" \
-    --output-path "$gen/tallyfy_groups_py" --overwrite --fail-on-warning)
+  generate_python_client "$gen"
   PYTHONPATH="$gen" "$VENV_BIN/python" "$CONTRACT_DIR/py/roundtrip.py"
 }
 

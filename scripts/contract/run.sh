@@ -125,12 +125,31 @@ stage_lint() {
 
 # --- clients -----------------------------------------------------------------
 
-client_typescript() {
-  local gen="$TOOLS_DIR/gen/ts" out="$TOOLS_DIR/build/ts" tsconfig="$CONTRACT_DIR/ts/tsconfig.json"
-  rm -rf "$gen" "$out"
+# generate_typescript_types DIR: openapi-typescript's types of the spec in DIR
+# (the clients stage and roundtrip.sh both build on them).
+generate_typescript_types() {
+  local gen="$1"
   mkdir -p "$gen"
   "$NODE_BIN/openapi-typescript" "$SPEC" --redocly "$CONTRACT_DIR/ts/redocly-typegen.yaml" \
     --output "$gen/tallyfy-groups.d.ts"
+}
+
+# generate_python_client DIR: openapi-python-client's package of the spec, emptied
+# and regenerated as DIR/tallyfy_groups_py.
+generate_python_client() {
+  local gen="$1"
+  rm -rf "$gen"
+  mkdir -p "$gen"
+  # cd: openapi-python-client resolves some paths against the working directory.
+  (cd "$TOOLS_DIR" && "$VENV_BIN/openapi-python-client" generate --path "$SPEC" --meta none \
+    --config "$CONTRACT_DIR/py/openapi-python-client.yaml" \
+    --output-path "$gen/tallyfy_groups_py" --overwrite --fail-on-warning)
+}
+
+client_typescript() {
+  local gen="$TOOLS_DIR/gen/ts" out="$TOOLS_DIR/build/ts" tsconfig="$CONTRACT_DIR/ts/tsconfig.json"
+  rm -rf "$gen" "$out"
+  generate_typescript_types "$gen"
   echo "tsc --noEmit --strict"
   "$NODE_BIN/tsc" -p "$tsconfig" --noEmit --strict
   "$NODE_BIN/tsc" -p "$tsconfig" --strict --outDir "$out"
@@ -139,12 +158,7 @@ client_typescript() {
 
 client_python() {
   local gen="$TOOLS_DIR/gen/py"
-  rm -rf "$gen"
-  mkdir -p "$gen"
-  # cd: openapi-python-client resolves some paths against the working directory.
-  (cd "$TOOLS_DIR" && "$VENV_BIN/openapi-python-client" generate --path "$SPEC" --meta none \
-    --config "$CONTRACT_DIR/py/openapi-python-client.yaml" \
-    --output-path "$gen/tallyfy_groups_py" --overwrite --fail-on-warning)
+  generate_python_client "$gen"
   PYTHONPATH="$gen" "$VENV_BIN/python" "$CONTRACT_DIR/py/contract.py"
 }
 
