@@ -25,7 +25,8 @@
 //! * `--serve`: runs the fixed-body server and a sandbox, prints their base URLs (and
 //!   a group id of the sandbox); runs until killed.
 //! * `--profile KIND N BASE_URL [GROUP_ID]` with KIND one of `ours-get`, `raw-get`,
-//!   `ours-list`, `raw-list`: sends N such requests, prints the futures' sizes, exits.
+//!   `rawt-get` (raw with our timeouts), `ours-list`, `raw-list`, `rawt-list`: sends N
+//!   such requests, prints the futures' sizes, exits.
 //!
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a quick smoke version.
 
@@ -87,7 +88,7 @@ fn main() -> ExitCode {
             [kind, n, base_url, id] => runtime.block_on(profile(kind, n, base_url, id)),
             _ => {
                 eprintln!(
-                    "usage: --profile ours-get|raw-get|ours-list|raw-list N BASE_URL [GROUP_ID]"
+                    "usage: --profile ours-get|raw-get|rawt-get|ours-list|raw-list|rawt-list N BASE_URL [GROUP_ID]"
                 );
                 ExitCode::FAILURE
             }
@@ -431,7 +432,11 @@ async fn profile(kind: &str, n: &str, base_url: &str, group_id: &str) -> ExitCod
             sum += ours_once(&client, op, group_id).await;
         }
     } else {
-        let raw = Raw::new(base_url, SANDBOX_ORG_ID);
+        let raw = if kind.starts_with("rawt-") {
+            Raw::with_timeouts(base_url, SANDBOX_ORG_ID)
+        } else {
+            Raw::new(base_url, SANDBOX_ORG_ID)
+        };
         for _ in 0..n {
             sum += raw_once(&raw, op, group_id).await;
         }
