@@ -89,6 +89,7 @@ async fn generated_listing(config: &Configuration, org_id: &str) -> Vec<String> 
             Some(page),
             None,
             None,
+            None,
         )
         .await
         .expect("the generated client lists a page");

@@ -79,6 +79,7 @@ async fn generated_once(config: &Configuration, org_id: &str, op: Op, id: &str) 
             Some(1),
             None,
             None,
+            None,
         )
         .await
         .expect("generated list")
