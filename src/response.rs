@@ -86,7 +86,7 @@ async fn map_error<T: SuccessBody>(
                 return T::from_undeclared(&body)
                     .map_err(|e| decode_error(Some(status), &e, &body));
             }
-            api_error_from_bytes(method, status, &headers, &body)
+            api_error_from_bytes(method, status, &headers, &body).into()
         }
         Raw::InvalidResponsePayload(body, e) => {
             decode_error(declared_success(operation), &e, &body)
@@ -123,7 +123,7 @@ fn from_reqwest(method: Method, error: reqwest::Error) -> Error {
             status,
             headers,
             body,
-        }) => api_error_from_bytes(method, *status, headers, body),
+        }) => api_error_from_bytes(method, *status, headers, body).into(),
         Some(BodyFailure::Read { status, .. }) => Error::transport(method, Some(*status), error),
         Some(BodyFailure::Overdue {
             waited,
@@ -133,32 +133,28 @@ fn from_reqwest(method: Method, error: reqwest::Error) -> Error {
             page: None,
             waited: *waited,
             deadline: *deadline,
-            last: last.as_ref().and_then(|(headers, body)| {
+            last: last.as_ref().map(|(headers, body)| {
                 let status = StatusCode::TOO_MANY_REQUESTS;
-                match api_error_from_bytes(method, status, headers, body) {
-                    Error::Api(api) => Some(api),
-                    _ => None,
-                }
+                Box::new(api_error_from_bytes(method, status, headers, body))
             }),
         },
         None => Error::transport(method, error.status(), error),
     }
 }
 
-/// An error status whose body may or may not be one of the JSON error shapes.
+/// An error status whose body may or may not be one of the JSON error shapes (if
+/// not, the error keeps a snippet of it).
 pub(crate) fn api_error_from_bytes(
     method: Method,
     status: StatusCode,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Error {
-    match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(parsed) => ApiError::new(method, status, headers, Some(parsed)).into(),
-        Err(_) => {
-            let mut error = ApiError::new(method, status, headers, None);
-            error.snippet = Some(snippet(body));
-            error.into()
-        }
+) -> ApiError {
+    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    let snippet = parsed.is_none().then(|| snippet(body));
+    ApiError {
+        snippet,
+        ..ApiError::new(method, status, headers, parsed)
     }
 }
 
