@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 
 /// The longest single pause the pacer takes on a server's word: 120 s, as Tallyfy's
 /// newest SDK (a per-minute window can ask for up to 60 s). A longer `Retry-After` or
@@ -42,35 +42,45 @@ impl Signals {
     /// Reads the signals of `headers`; `now` gives the wall-clock time (asked only
     /// for a date or a Unix time).
     pub(crate) fn read(headers: &HeaderMap, now: impl Fn() -> SystemTime) -> Signals {
-        let retry_after = match text(headers, RETRY_AFTER.as_str()) {
+        let retry_after = match text(headers, &RETRY_AFTER) {
             None => Wait::Absent,
             Some(value) => parse_wait(value, &now),
         };
-        let count = |names| first(headers, names).and_then(|v| v.parse::<u64>().ok());
-        let reset = first(headers, RESET).and_then(|v| parse_reset(v, &now));
+        let count = |names: &Names| first(headers, names).and_then(|v| v.parse::<u64>().ok());
+        let reset = first(headers, &RESET).and_then(|v| parse_reset(v, &now));
         Signals {
             retry_after,
-            limit: count(LIMIT),
-            remaining: count(REMAINING),
+            limit: count(&LIMIT),
+            remaining: count(&REMAINING),
             reset,
         }
     }
 }
 
-fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn text<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
 }
 
-/// The common header name, then the IETF draft's.
-type Names = [&'static str; 2];
-const LIMIT: Names = ["x-ratelimit-limit", "ratelimit-limit"];
-const REMAINING: Names = ["x-ratelimit-remaining", "ratelimit-remaining"];
-const RESET: Names = ["x-ratelimit-reset", "ratelimit-reset"];
+/// The common header name, then the IETF draft's. Parsed names, so a lookup does not
+/// parse the name again on every response (BENCHMARKS.md, #17: ~2,400 instructions).
+type Names = [HeaderName; 2];
+const LIMIT: Names = [
+    HeaderName::from_static("x-ratelimit-limit"),
+    HeaderName::from_static("ratelimit-limit"),
+];
+const REMAINING: Names = [
+    HeaderName::from_static("x-ratelimit-remaining"),
+    HeaderName::from_static("ratelimit-remaining"),
+];
+const RESET: Names = [
+    HeaderName::from_static("x-ratelimit-reset"),
+    HeaderName::from_static("ratelimit-reset"),
+];
 
-fn first(headers: &HeaderMap, [common, draft]: Names) -> Option<&str> {
+fn first<'a>(headers: &'a HeaderMap, [common, draft]: &Names) -> Option<&'a str> {
     text(headers, common).or_else(|| text(headers, draft))
 }
 
