@@ -11,6 +11,8 @@ mod items;
 mod page;
 mod stream;
 mod summary;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::future::Future;
