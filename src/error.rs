@@ -81,9 +81,8 @@ pub enum Error {
     /// everything that did arrive; list again, or opt in to a short listing with
     /// [`Paginator::allow_incomplete`](crate::Paginator::allow_incomplete).
     #[error(
-        "incomplete listing: the server's last count was {expected} items, but the \
-         listing ended with {got} after {pages} pages; list again, or allow an \
-         incomplete listing"
+        "incomplete listing: got {got} of the {expected} items the server last counted \
+         (pages fetched: {pages}); list again, or allow an incomplete listing"
     )]
     #[non_exhaustive]
     Incomplete {
