@@ -75,6 +75,26 @@ pub enum Error {
     #[error("paging stopped: {0}")]
     Paging(String),
 
+    /// A listing ended with fewer items than the server's last `total` said: items
+    /// were missed (deleted or moved to an earlier page while the listing ran, or
+    /// pages the server did not serve). It is the last item of the stream, after
+    /// everything that did arrive; list again, or opt in to a short listing with
+    /// [`Paginator::allow_incomplete`](crate::Paginator::allow_incomplete).
+    #[error(
+        "incomplete listing: got {got} of the {expected} items the server last counted \
+         (pages fetched: {pages}); list again, or allow an incomplete listing"
+    )]
+    #[non_exhaustive]
+    Incomplete {
+        /// The `total` of the freshest page.
+        expected: u64,
+        /// The items got: those yielded (duplicates not counted) plus those in the
+        /// pages before the stream's first page (counted as full pages).
+        got: u64,
+        /// The pages the stream fetched.
+        pages: u64,
+    },
+
     /// Rate limiting would hold the call past its throttle deadline
     /// ([`ClientBuilder::throttle_deadline`](crate::ClientBuilder::throttle_deadline)).
     /// Nothing already yielded is lost: in a listing the pages before `page` came

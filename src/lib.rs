@@ -63,7 +63,7 @@ pub use list::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, ListGroups, PageStream};
 pub use membership::Membership;
 pub use model::{ErrorBody, Group, MemberId, Pagination, SortBy};
 pub use pacing::{MAX_FALLBACK_PAUSE, MAX_PAUSE, PacingStats, RateLimiter};
-pub use paging::{Items, Page, PageRequest, Pages, Paginator};
+pub use paging::{Items, ListingSummary, Page, PageRequest, Pages, Paginator};
 pub use retry::{DEFAULT_MAX_RETRY_AFTER, RetryPolicy};
 pub use timestamp::Timestamp;
 pub use transport::{DEFAULT_MAX_BODY_BYTES, DEFAULT_THROTTLE_DEADLINE};

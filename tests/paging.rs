@@ -1,9 +1,12 @@
 //! The paging streams over httpmock: laziness, the parameters sent with every page,
 //! the default stream page size, the item cap, concurrency in order, every way a
-//! listing ends, the guards against servers that would make it loop, errors in
-//! order, and continuing from a page already fetched.
+//! listing ends, complete listings (growth, capped page sizes, shortfalls, duplicates),
+//! the guards against servers that would make it loop, errors in order, and
+//! continuing from a page already fetched.
 
 mod common;
+#[path = "paging/complete.rs"]
+mod complete;
 #[path = "paging/guards.rs"]
 mod guards;
 #[path = "paging/resume.rs"]

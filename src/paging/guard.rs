@@ -24,6 +24,8 @@ const EXTRA_ITEMS_PAGES: u64 = 1;
 pub(crate) struct Guard {
     /// Items in the pages before the first one this stream saw (a continued listing).
     items_before: u64,
+    /// The page the stream starts at, until its first page says its `per_page`.
+    first_page: Option<u32>,
     /// Items seen so far by this stream, before any item cap.
     items_seen: u64,
     /// `total_pages` of the previous page.
@@ -33,10 +35,12 @@ pub(crate) struct Guard {
 }
 
 impl Guard {
-    /// A guard for a listing whose first page is `first_page`, of `per_page` items.
-    pub(crate) fn starting_at(first_page: u32, per_page: u32) -> Self {
+    /// A guard for a listing whose first page is `first_page`; the pages before it
+    /// are counted as full pages of the size the server applies to the first one
+    /// (which may be below the size asked for).
+    pub(crate) fn starting_at(first_page: u32) -> Self {
         Guard {
-            items_before: u64::from(first_page.saturating_sub(1)) * u64::from(per_page),
+            first_page: Some(first_page),
             ..Guard::default()
         }
     }
@@ -46,6 +50,7 @@ impl Guard {
         let pages_before = u64::from(page.current_page().saturating_sub(1));
         Guard {
             items_before: pages_before * u64::from(page.per_page()),
+            first_page: None,
             items_seen: page.items().len() as u64,
             total_pages: page.total_pages(),
             previous_ids: ids::<R>(page),
@@ -56,6 +61,9 @@ impl Guard {
     pub(crate) fn check<R: PageRequest>(&mut self, page: &Page<R::Item>) -> Result<(), Error> {
         check_page_number(page)?;
         let number = u64::from(page.requested_page());
+        if let Some(first) = self.first_page.take() {
+            self.items_before = u64::from(first.saturating_sub(1)) * u64::from(page.per_page());
+        }
 
         if let Some(now) = page.total_pages() {
             if now > MAX_PAGES {

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{FusedStream, Stream, StreamExt};
 
-use super::{PageRequest, Pages};
+use super::{ListingSummary, PageRequest, Pages};
 use crate::error::Error;
 
 /// A listing as a stream of items, from [`Paginator::items`](super::Paginator::items).
@@ -26,6 +26,14 @@ impl<R: PageRequest> Items<R> {
             pages,
             current: Vec::new().into_iter(),
         }
+    }
+
+    /// What the stream has done so far (see [`Pages::summary`]); `items_yielded`
+    /// counts the items this stream has handed out. Final once the stream has ended.
+    pub fn summary(&self) -> ListingSummary {
+        let mut summary = self.pages.summary();
+        summary.items_yielded -= self.current.len() as u64;
+        summary
     }
 }
 

@@ -3,12 +3,16 @@
 //! options, and sends `request.for_page(n)` for each page; [`Page<T>`] is plain data.
 //! Submodules: `page` (the page and whether another follows), `stream` (the state
 //! machine of the page stream), `items` (the item stream), `guard` (the checks that
-//! stop a misbehaving server from making them loop). Knows no endpoint.
+//! stop a misbehaving server from making them loop), `summary` (duplicates dropped,
+//! the counts a stream reports, and shortfalls). Knows no endpoint.
 
 mod guard;
 mod items;
 mod page;
 mod stream;
+mod summary;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::future::Future;
@@ -18,6 +22,7 @@ use crate::error::Error;
 pub use items::Items;
 pub use page::Page;
 pub use stream::Pages;
+pub use summary::ListingSummary;
 
 /// A request for one page of a listing, which a [`Paginator`] sends page after page.
 /// [`ListGroups`](crate::ListGroups) is one.
@@ -49,6 +54,8 @@ pub trait PageRequest: Clone + fmt::Debug + Send + Sync + Unpin + 'static {
 pub(crate) struct StreamOptions {
     pub(crate) max_items: Option<usize>,
     pub(crate) concurrency: usize,
+    /// A listing that ends short of its `total` ends without [`Error::Incomplete`].
+    pub(crate) allow_incomplete: bool,
 }
 
 /// A listing to be streamed: the request, and the options of its streams, set here
@@ -71,6 +78,7 @@ impl<R: PageRequest> Paginator<R> {
             options: StreamOptions {
                 max_items: None,
                 concurrency: 1,
+                allow_incomplete: false,
             },
             after: None,
             invalid: None,
@@ -89,30 +97,46 @@ impl<R: PageRequest> Paginator<R> {
     /// requested only when the previous one's items are used up).
     ///
     /// With `n > 1`, once the first page reports `total_pages`, the following pages are
-    /// requested up to `n` at a time while earlier ones are handed out; items still come
-    /// strictly in page order, each page once, and at most `n` pages are held beyond
-    /// the one being consumed. Requests progress while the stream is polled. When the
-    /// API does not send `total_pages`, the stream falls back to one page at a time
-    /// (only the page just received can tell whether another follows). An error on any
-    /// page is yielded in its place in the order and ends the stream; pages requested
-    /// after it are dropped. `0` makes the stream yield [`Error::InvalidArgument`].
+    /// requested up to `n` at a time, never beyond the last page the freshest answer
+    /// announces, while earlier ones are handed out; items still come strictly in page
+    /// order, each page once, and at most `n` pages are held beyond the one being
+    /// consumed. Requests progress while the stream is polled. The end is decided as
+    /// sequentially: by the `total_pages` of the answer received last (in time), so a
+    /// page answered before a page ahead of it, with an older count, neither ends the
+    /// listing early nor lets it request past the newer count. When the API does not
+    /// send `total_pages`, the stream falls back to one page at a time (only the page
+    /// just received can tell whether another follows). An error on any page is
+    /// yielded in its place in the order and ends the stream; pages requested after it
+    /// are dropped. `0` makes the stream yield [`Error::InvalidArgument`].
     ///
     /// # Consistency
     ///
     /// The API pages by page number, so a listing is not a snapshot: a group created
     /// or deleted while the listing runs shifts the groups behind it by one place, and
-    /// a group can then cross a page boundary between two requests — and be returned
-    /// twice (insertions before it) or not at all (deletions before it). This holds at
-    /// any concurrency, but fetching pages at once spreads the requests for the later
-    /// pages over the time the earlier ones are in flight, so concurrency widens the
-    /// window. Where it matters, deduplicate by `id`, list with
-    /// `sort_by(SortBy::CreatedAt)` (new groups go last), or list again.
+    /// a group can then cross a page boundary between two requests — and come twice
+    /// (insertions before it) or not at all (deletions before it). The streams drop
+    /// the second copy (by id; see [`ListingSummary::duplicates_dropped`]) and end a
+    /// listing that got fewer items than the last `total` in [`Error::Incomplete`]
+    /// (see [`allow_incomplete`](Paginator::allow_incomplete)). This holds at any
+    /// concurrency, but fetching pages at once spreads the requests for the later pages
+    /// over the time the earlier ones are in flight, so concurrency widens the window.
+    /// Where it matters, list with `sort_by(SortBy::CreatedAt)` (new groups go last),
+    /// or list again.
     pub fn concurrency(mut self, n: usize) -> Self {
         if n == 0 {
             self.invalid
                 .get_or_insert(("concurrency", "must be at least 1".into()));
         }
         self.options.concurrency = n.max(1);
+        self
+    }
+
+    /// Lets a listing that ends with fewer items than the server's last `total` end
+    /// normally, with what there was, instead of with [`Error::Incomplete`] as its last
+    /// item; the shortfall is then in the stream's summary
+    /// ([`ListingSummary::shortfall`], from [`Pages::summary`] or [`Items::summary`]).
+    pub fn allow_incomplete(mut self) -> Self {
+        self.options.allow_incomplete = true;
         self
     }
 
@@ -131,14 +155,30 @@ impl<R: PageRequest> Paginator<R> {
     ///
     /// Lazy (nothing is sent before the first poll), `Send + Unpin + 'static`, ends
     /// after the first error it yields. With an item cap, the last page is cut to the cap.
-    /// The listing ends when `current_page >= total_pages`; without `total_pages`, at a
-    /// page without a `next` link; without either, at a page shorter than `per_page`.
-    /// An empty page does not end it when more pages are announced. A server that
-    /// cannot be trusted to end the listing stops the stream with [`Error::Paging`]:
-    /// a `current_page` other than the one asked for (the same page again);
-    /// `total_pages` above 100,000 or growing by more than 10 between two pages; more
-    /// items than `total` plus one page; a page without `current_page` holding exactly
-    /// the previous page's items.
+    ///
+    /// The listing follows the server's own `total_pages`, re-read on every page: it
+    /// ends when `current_page >= total_pages` of the freshest answer, so a listing
+    /// that grows while it runs is followed to its end, and a server that applies a
+    /// smaller `per_page` than asked (and more pages) is walked to the end. Without
+    /// `total_pages` it ends at a page without a `next` link; without either, at a page
+    /// shorter than `per_page`. An empty page does not end it when more pages are
+    /// announced.
+    ///
+    /// An item whose id was already yielded (it moved to a later page while the listing
+    /// ran) is dropped and counted in the [`summary`](Pages::summary). For that, the
+    /// stream keeps the id of every item it has yielded (a `HashSet` of the id strings,
+    /// one per distinct item, held until the stream is dropped).
+    ///
+    /// A listing that ends by itself with fewer items than the freshest `total`
+    /// (counting the pages before its first one as full) yields [`Error::Incomplete`]
+    /// as its last item, unless [`allow_incomplete`](Paginator::allow_incomplete) was
+    /// set; stopping at `max_items` is not a shortfall.
+    ///
+    /// A server that cannot be trusted to end the listing stops the stream with
+    /// [`Error::Paging`]: a `current_page` other than the one asked for (the same page
+    /// again); `total_pages` above 100,000 or growing by more than 10 between two
+    /// pages; a `next` link on page 100,000; more items than `total` plus one page; a
+    /// page without `current_page` holding exactly the previous page's items.
     pub fn pages(self) -> Pages<R> {
         let invalid = self
             .invalid

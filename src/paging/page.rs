@@ -126,6 +126,11 @@ impl<T> Page<T> {
     pub(crate) fn truncate(&mut self, len: usize) {
         self.items.truncate(len);
     }
+
+    /// Keeps only the items `keep` says yes to, in order (a stream dropping duplicates).
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.items.retain(keep);
+    }
 }
 
 impl<T> IntoIterator for Page<T> {

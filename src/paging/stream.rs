@@ -1,21 +1,29 @@
 //! `Pages`: a listing as a lazy stream of pages, and the state machine behind it (and
 //! behind `Items`). Owns the order of requests (sequential, or up to `concurrency`
 //! pages at once once `total_pages` is known), the item cap, and the end of the
-//! listing; each page passes the `guard` checks, in page order, before it is yielded.
+//! listing (by the freshest `total_pages`, re-read on every page); each page passes the
+//! `guard` checks and the `summary` tally (duplicates dropped), in page order, before
+//! it is yielded, and a listing that ends short of its `total` ends in
+//! [`Error::Incomplete`] unless the paginator allows it.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::stream::{FusedStream, FuturesOrdered, Stream, StreamExt};
 
 use super::guard::Guard;
+use super::summary::{ListingSummary, Tally};
 use super::{Page, PageRequest, StreamOptions};
 use crate::error::Error;
 
-type Fetch<T> = BoxFuture<'static, Result<Page<T>, Error>>;
+/// A page request in flight; it resolves to the stamp of the moment its answer was
+/// taken in (from the stream's clock) and the answer.
+type Fetch<T> = BoxFuture<'static, (u64, Result<Page<T>, Error>)>;
 
 /// What the stream knows from the last page it received (in page order).
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +45,10 @@ struct Engine<R: PageRequest> {
     /// Pages (or the final error) received in order and not yet yielded.
     ready: VecDeque<Result<Page<R::Item>, Error>>,
     guard: Guard,
+    /// Duplicates dropped, the freshest `total`/`total_pages`, the counts of the summary.
+    tally: Tally,
+    /// Stamps answers in the order they are taken in (from 1; 0 is a continued page).
+    clock: Arc<AtomicU64>,
     /// Items received in order, after the cap.
     items_taken: usize,
     /// No request will be made any more; what is in `ready` is still yielded.
@@ -57,26 +69,47 @@ impl<R: PageRequest> Engine<R> {
             last: None,
             in_flight: FuturesOrdered::new(),
             ready: VecDeque::new(),
-            guard: Guard::starting_at(first, per_page),
+            guard: Guard::starting_at(first),
+            tally: Tally::starting_at(first),
+            clock: Arc::new(AtomicU64::new(1)),
             items_taken: 0,
             finished: false,
         };
+        if options.max_items == Some(0) {
+            engine.finish();
+            return engine;
+        }
         if let Some(page) = after {
             engine.per_page = page.per_page();
             engine.guard = Guard::after::<R>(&page);
+            engine.tally = Tally::after::<R>(&page);
             engine.next_request = page.current_page().saturating_add(1);
+            let has_next = engine.tally.more_after(&page);
             engine.last = Some(Last {
-                total_pages: page.total_pages(),
-                has_next: page.has_next(),
+                total_pages: engine.tally.last_page(),
+                has_next,
             });
-            if !page.has_next() {
-                engine.finish();
+            if !has_next {
+                engine.end();
             }
         }
-        if options.max_items == Some(0) {
-            engine.finish();
-        }
         engine
+    }
+
+    /// Ends the listing at its own end (not at the cap, not after an error): a
+    /// shortfall against the freshest `total` becomes the last item, unless allowed.
+    fn end(&mut self) {
+        self.finish();
+        if let Some((expected, got)) = self.tally.shortfall()
+            && !self.options.allow_incomplete
+        {
+            let pages = self.tally.summary().pages_fetched;
+            self.ready.push_back(Err(Error::Incomplete {
+                expected,
+                got,
+                pages,
+            }));
+        }
     }
 
     /// Ends the stream after what is already received, with `error` as the last item.
@@ -121,20 +154,28 @@ impl<R: PageRequest> Engine<R> {
 
     fn request(&mut self) {
         let number = self.next_request;
-        self.in_flight
-            .push_back(Box::pin(self.request.for_page(number).fetch()));
+        let fetch = self.request.for_page(number).fetch();
+        let clock = Arc::clone(&self.clock);
+        self.in_flight.push_back(Box::pin(async move {
+            let answer = fetch.await;
+            (clock.fetch_add(1, Ordering::Relaxed), answer)
+        }));
         self.next_request = number.saturating_add(1);
     }
 
-    /// Takes the next page, in order: checks it, applies the cap, and decides the end.
-    fn receive(&mut self, result: Result<Page<R::Item>, Error>) {
+    /// Takes the next page, in order: checks it, drops the duplicates, applies the
+    /// cap, and decides the end by the freshest `total_pages` (with concurrency, a page
+    /// answered earlier than the one before it may carry an older count).
+    fn receive(&mut self, stamp: u64, result: Result<Page<R::Item>, Error>) {
         let checked = result.and_then(|page| self.guard.check::<R>(&page).map(|()| page));
         let mut page = match checked {
             Ok(page) => page,
             Err(error) => return self.fail(error),
         };
+        self.tally.accept::<R>(stamp, &mut page);
         self.per_page = page.per_page();
-        let has_next = page.has_next();
+        let has_next = self.tally.more_after(&page);
+        let mut capped = false;
         if let Some(cap) = self.options.max_items {
             let room = cap.saturating_sub(self.items_taken);
             if room == 0 {
@@ -142,18 +183,20 @@ impl<R: PageRequest> Engine<R> {
             }
             if page.items().len() >= room {
                 page.truncate(room);
+                capped = true;
                 self.finish();
             }
         }
         self.items_taken += page.items().len();
-        if !has_next {
-            self.finish();
-        }
+        self.tally.yielded(page.items().len());
         self.last = Some(Last {
-            total_pages: page.total_pages(),
+            total_pages: self.tally.last_page(),
             has_next,
         });
         self.ready.push_back(Ok(page));
+        if !has_next && !capped {
+            self.end();
+        }
     }
 
     /// Sends what may be sent and moves finished requests, in page order, to `ready`.
@@ -163,7 +206,7 @@ impl<R: PageRequest> Engine<R> {
                 self.request();
             }
             match self.in_flight.poll_next_unpin(cx) {
-                Poll::Ready(Some(result)) => self.receive(result),
+                Poll::Ready(Some((stamp, result))) => self.receive(stamp, result),
                 Poll::Ready(None) | Poll::Pending => return,
             }
         }
@@ -180,8 +223,10 @@ impl<R: PageRequest> Engine<R> {
         }
         if self.in_flight.is_empty() {
             // Nothing on its way and nothing may be asked for: the listing is over.
-            self.finish();
-            return Poll::Ready(None);
+            if !self.finished {
+                self.end();
+            }
+            return Poll::Ready(self.ready.pop_front());
         }
         Poll::Pending
     }
@@ -223,6 +268,13 @@ impl<R: PageRequest> Pages<R> {
     pub(crate) fn drive(&mut self, cx: &mut Context<'_>) {
         self.engine.drive(cx);
     }
+
+    /// What the stream has done so far: pages fetched, items yielded (counting every
+    /// page yielded so far), duplicates dropped, the expected total and, once the
+    /// listing has ended by itself, its shortfall. Final once the stream has ended.
+    pub fn summary(&self) -> ListingSummary {
+        self.engine.tally.summary()
+    }
 }
 
 impl<R: PageRequest> Stream for Pages<R> {
@@ -249,6 +301,7 @@ impl<R: PageRequest> fmt::Debug for Pages<R> {
             .field("in_flight", &e.in_flight.len())
             .field("ready", &e.ready.len())
             .field("items_taken", &e.items_taken)
+            .field("summary", &e.tally.summary())
             .field("finished", &e.finished)
             .finish()
     }
