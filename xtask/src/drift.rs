@@ -199,9 +199,11 @@ fn walk(
                 }
                 if !declared {
                     for n in &nodes {
+                        // A typed `additionalProperties` (a map's value schema) declares
+                        // every key; a permissive one (`true`, `{}`) only says unknown
+                        // keys are kept, so a key the spec does not name still warns.
                         match set.node(n).and_then(|s| s.get("additionalProperties")) {
-                            Some(Value::Bool(true)) => declared = true,
-                            Some(Value::Object(_)) => {
+                            Some(Value::Object(schema)) if !is_permissive(schema) => {
                                 next.push(child(n, "additionalProperties"));
                                 declared = true;
                             }
@@ -240,6 +242,14 @@ fn walk(
         }
         _ => {}
     }
+}
+
+/// Whether `schema` accepts every value: no keyword but annotations
+/// (`description`, `title`, `example`, `x-…`).
+fn is_permissive(schema: &serde_json::Map<String, Value>) -> bool {
+    schema
+        .keys()
+        .all(|k| matches!(k.as_str(), "description" | "title" | "example") || k.starts_with("x-"))
 }
 
 /// The schema nodes that apply to `value`: the given ones, what their `$ref`s

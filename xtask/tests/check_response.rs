@@ -74,3 +74,30 @@ fn an_unknown_operation_is_an_error() {
     let findings = checker().check_response("live", "archiveGroup", 200, b"{}");
     assert!(findings[0].message.contains("archiveGroup"), "{findings:?}");
 }
+
+// Proves a permissive `additionalProperties` (the spec's `{}` on `Group` and
+// `ErrorBody`, which makes the generated types keep unknown keys) does not silence
+// drift: a field the spec does not name is still a warning, in a group and in an
+// error body, while a map with a typed value schema (`errors`) declares its keys.
+#[test]
+fn unknown_fields_warn_despite_permissive_additional_properties() {
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/tallyfy-groups.yaml"),
+    )
+    .unwrap();
+    assert!(
+        spec.contains("    Group:\n      type: object\n      additionalProperties: {}\n"),
+        "the premise: Group keeps unknown keys"
+    );
+    let checker = checker();
+    let body = br#"{"data": {"id": "53a4560dc877f9b4f709f97630efbb5a", "name": "Sales", "is_system": false}}"#;
+    let findings = checker.check_response("live", "getGroup", 200, body);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].severity, Severity::Warning, "{findings:?}");
+    assert_eq!(findings[0].path, "/data/is_system", "{findings:?}");
+
+    let body = br#"{"message": "The given data was invalid.", "errors": {"name": ["required"]}, "trace_id": "t1"}"#;
+    let findings = checker.check_response("live", "getGroup", 422, body);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].path, "/trace_id", "{findings:?}");
+}
