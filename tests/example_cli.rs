@@ -292,3 +292,59 @@ fn null_description_group_takes_members_and_sort_desc_lists_newest_first() {
     ));
     assert_eq!(newest["data"][0]["id"], created["id"]);
 }
+
+/// A server whose one page holds 2 groups while its `total` says 3: the listing is
+/// short. Proves `list --all` prints the groups that did arrive and then exits
+/// non-zero with the typed error's message (expected 3, got 2), and that with
+/// `--allow-incomplete` it exits 0 and reports the shortfall instead.
+#[test]
+fn short_listing_prints_what_arrived_then_fails_unless_allowed() {
+    let server = httpmock::MockServer::start();
+    let group = |id: char, name: &str| serde_json::json!({ "id": id.to_string().repeat(32), "name": name, "members": [], "guests": [] });
+    server.mock(|when, then| {
+        when.method("GET").path("/organizations/org1/groups");
+        then.status(200).json_body(serde_json::json!({
+            "data": [group('a', "Alpha"), group('b', "Bravo")],
+            "meta": { "pagination": {
+                "total": 3, "count": 2, "per_page": 10, "current_page": 1, "total_pages": 1
+            } }
+        }));
+    });
+    let state = TempDir::new();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["list", "--all"];
+        args.extend_from_slice(extra);
+        groups_command(&state.path().join("unused.json"), &args)
+            .env("TALLYFY_ACCESS_TOKEN", "test-token")
+            .env("TALLYFY_ORG_ID", "org1")
+            .env("TALLYFY_BASE_URL", server.base_url())
+            .output()
+            .expect("the example runs")
+    };
+
+    let strict = run(&[]);
+    let out = String::from_utf8_lossy(&strict.stdout);
+    assert!(
+        !strict.status.success(),
+        "a short listing must exit non-zero"
+    );
+    assert!(
+        out.contains("Alpha") && out.contains("Bravo"),
+        "stdout: {out}"
+    );
+    assert!(
+        stderr(&strict).contains("got 2 of the 3 items"),
+        "stderr: {}",
+        stderr(&strict)
+    );
+
+    let allowed = run(&["--allow-incomplete"]);
+    let out = String::from_utf8_lossy(&allowed.stdout);
+    assert!(allowed.status.success(), "stderr: {}", stderr(&allowed));
+    assert!(out.lines().any(|l| l == "2 groups"), "stdout: {out}");
+    assert!(
+        stderr(&allowed).contains("incomplete: 1 of the server's 3 groups did not arrive"),
+        "stderr: {}",
+        stderr(&allowed)
+    );
+}

@@ -128,6 +128,10 @@ pub struct ListArgs {
     /// Pages fetched at once with --all.
     #[arg(long, default_value_t = 1)]
     pub concurrency: usize,
+    /// With --all: when the listing ends with fewer groups than the server's `total`,
+    /// print what there was and report the shortfall instead of failing.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -227,6 +227,9 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     if let Some(n) = args.max_items {
         paginator = paginator.max_items(n);
     }
+    if args.allow_incomplete {
+        paginator = paginator.allow_incomplete();
+    }
     let mut pages = paginator.pages();
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
@@ -239,12 +242,16 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     let limiter = client.rate_limiter();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut all = Vec::new();
-    let mut fetched = 0u64;
+    let mut failed = None;
     loop {
         tokio::select! {
             page = pages.try_next() => {
-                let Some(page) = page? else { break };
-                fetched += 1;
+                // A failed page ends the listing, but what was fetched is still printed.
+                let page = match page {
+                    Ok(Some(page)) => page,
+                    Ok(None) => break,
+                    Err(error) => { failed = Some(error); break }
+                };
                 if let Some(bar) = &progress {
                     bar.set_length(page.total_pages().unwrap_or(0));
                     bar.inc(1);
@@ -263,12 +270,26 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     }
     output::groups(&all, json);
     let stats = limiter.stats();
+    let summary = pages.summary();
     eprintln!(
-        "{fetched} pages; {} requests throttled (429), requests paused {:.1} s in all",
+        "{} pages; {} requests throttled (429), requests paused {:.1} s in all",
+        summary.pages_fetched,
         stats.throttled,
         stats.paused.as_secs_f64()
     );
-    Ok(())
+    if summary.duplicates_dropped > 0 {
+        eprintln!(
+            "{} duplicates dropped (groups that moved to a later page during the listing)",
+            summary.duplicates_dropped
+        );
+    }
+    if let Some(short) = summary.shortfall {
+        eprintln!(
+            "incomplete: {short} of the server's {} groups did not arrive",
+            summary.expected_total.unwrap_or_default()
+        );
+    }
+    failed.map_or(Ok(()), Err)
 }
 
 /// What the progress bar says about pacing: the pause left after a 429, or the rate
