@@ -162,7 +162,7 @@ impl CreateGroup {
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.body = self
             .body
-            .map(|b| b.members(ids.into_iter().collect::<Vec<_>>()));
+            .map(|b| b.members(request_ids(ids.into_iter().collect())));
         self
     }
 
@@ -241,10 +241,16 @@ impl Changes {
         Ok(types::UpdateGroupRequest {
             name,
             description,
-            members,
+            members: request_ids(members),
             guests: self.guests.or(guests).unwrap_or_default(),
         })
     }
+}
+
+/// Member ids as a request sends them: always integers (the spec also allows digit
+/// strings, which Tallyfy's own client echoes back from a get).
+fn request_ids(ids: Vec<i64>) -> Vec<types::RequestMemberId> {
+    ids.into_iter().map(types::RequestMemberId::from).collect()
 }
 
 /// The PUT body that sets `members` and `guests` and keeps the other fields of

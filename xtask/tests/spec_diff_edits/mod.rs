@@ -42,20 +42,10 @@ pub fn add_optional_response_field(spec: &mut Value) {
     );
 }
 
-/// CreateGroupRequest's `members` items from integer to string.
+/// Request member ids (`RequestMemberId`, integer or digit string) to plain strings.
 pub fn members_to_string(spec: &mut Value) {
-    let items = at(
-        spec,
-        &[
-            "components",
-            "schemas",
-            "CreateGroupRequest",
-            "properties",
-            "members",
-            "items",
-        ],
-    );
-    *items = yaml("{type: string}");
+    let id = at(spec, &["components", "schemas", "RequestMemberId"]);
+    *id = yaml("{type: string}");
 }
 
 /// A new `sort_by` value.
