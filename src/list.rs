@@ -194,12 +194,17 @@ impl ListGroups {
         let list = send(&LIST_GROUPS, request.send())
             .await
             .map_err(|error| error.on_page(self.page.get()))?;
+        let (pagination, meta_extra) = match list.meta {
+            Some(meta) => (meta.pagination, meta.extra),
+            None => (None, serde_json::Map::new()),
+        };
         Ok(Page::new(
             list.data,
-            list.meta.and_then(|m| m.pagination),
+            pagination,
             self.page.get(),
             self.per_page.map(NonZeroU32::get),
-        ))
+        )
+        .with_unknown_keys(list.extra, meta_extra))
     }
 
     /// The listing as a paginator, whose streams send this request page after page

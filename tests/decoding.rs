@@ -1,6 +1,7 @@
 //! Every tolerant-decoding variant in the reference decodes: member ids as strings,
 //! `updated_at`, timestamp precisions, nullable logo, unknown fields, and each form of
-//! `meta.pagination.links`.
+//! `meta.pagination.links`. Keys the spec does not name are kept, at every level of a
+//! response, and written back out when a group is serialised (never sent in a write).
 
 mod common;
 
@@ -156,4 +157,93 @@ async fn list_without_meta() {
     let page = client(&server).groups().list().send().await.unwrap();
     assert!(page.pagination().is_none());
     assert!(!page.has_next());
+}
+
+// Proves a group's unknown keys (issue #19: `is_system` on the live server, and a
+// nested value) are kept in `Group::extra` exactly as sent, and serialising the group
+// writes them back out beside the declared fields.
+#[tokio::test]
+async fn a_groups_unknown_keys_are_kept_and_written_back() {
+    let mut sent = reference_group();
+    sent["is_system"] = json!(true);
+    sent["nested_new"] = json!({"a": [1, {"b": null}], "c": ""});
+    let group = get_body(json!({ "data": sent })).await;
+    assert_eq!(group.extra.get("is_system"), Some(&json!(true)));
+    assert_eq!(
+        group.extra.get("nested_new"),
+        Some(&json!({"a": [1, {"b": null}], "c": ""}))
+    );
+    assert_eq!(group.extra.len(), 2, "declared fields are not in extra");
+    let written = serde_json::to_value(&group).unwrap();
+    assert_eq!(written["is_system"], json!(true));
+    assert_eq!(written["nested_new"], sent["nested_new"]);
+    assert_eq!(written["name"], sent["name"]);
+}
+
+// Proves the list envelope keeps its unknown keys at each level: the top level
+// (`Page::extra`), `meta` (`Page::meta_extra`), `meta.pagination` (its `extra`) and
+// each group's; and that a page without any has empty maps, not missing ones.
+#[tokio::test]
+async fn a_lists_unknown_keys_are_kept_at_every_level() {
+    let server = MockServer::start_async().await;
+    let mut group = reference_group();
+    group["is_system"] = json!(false);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(groups_path());
+            then.status(200).json_body(json!({
+                "data": [group],
+                "included": {"users": []},
+                "meta": {
+                    "pagination": {"total": 1, "count": 1, "per_page": 10,
+                        "current_page": 1, "total_pages": 1, "cursor": null},
+                    "took_ms": 3
+                }
+            }));
+        })
+        .await;
+    let page = client(&server).groups().list().send().await.unwrap();
+    assert_eq!(page.extra().get("included"), Some(&json!({"users": []})));
+    assert_eq!(page.extra().len(), 1);
+    assert_eq!(page.meta_extra().get("took_ms"), Some(&json!(3)));
+    let pagination = page.pagination().unwrap();
+    assert_eq!(pagination.extra.get("cursor"), Some(&Value::Null));
+    assert_eq!(page.items()[0].extra.get("is_system"), Some(&json!(false)));
+
+    let plain = list_with(json!({"total": 1, "count": 1, "per_page": 10, "current_page": 1})).await;
+    assert!(plain.extra().is_empty() && plain.meta_extra().is_empty());
+}
+
+// Proves writes fail closed: a membership change on a group carrying unknown keys
+// (and a null description) PUTs exactly the fields the update body declares, none
+// of the unknown ones, and no description key.
+#[tokio::test]
+async fn unknown_keys_are_never_written_back_to_the_server() {
+    let server = MockServer::start_async().await;
+    let mut sent = reference_group();
+    sent["description"] = Value::Null;
+    sent["is_system"] = json!(true);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({ "data": sent }));
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(group_path()).json_body(json!({
+                "name": "Sales Team",
+                "members": [1001, 1005, 7],
+                "guests": ["client.a@example.com"]
+            }));
+            then.status(201)
+                .json_body(json!({ "data": reference_group() }));
+        })
+        .await;
+    client(&server)
+        .groups()
+        .add_members(GROUP_ID, [7])
+        .await
+        .expect("the PUT body matched exactly");
+    put.assert_async().await;
 }

@@ -218,3 +218,26 @@ async fn is_retryable_agrees_with_the_policy_for_post() {
     assert!(err.is_retryable());
     limited.assert_calls_async(3).await;
 }
+
+// Proves an error body keeps the keys the spec does not name (issue #19): a Laravel
+// `exception` name and a `trace_id` stay in `ErrorBody::extra` as sent, beside the
+// decoded message and field errors.
+#[tokio::test]
+async fn error_body_keeps_unknown_keys() {
+    let err = error_for(
+        422,
+        json!({"message": "The given data was invalid.",
+               "errors": {"name": ["The name field is required."]},
+               "exception": "ValidationException", "trace_id": {"id": "t-1"}}),
+    )
+    .await;
+    let api = err.api().expect("an API error");
+    let body = api.body.as_ref().expect("the JSON body is decoded");
+    assert_eq!(
+        body.extra.get("exception"),
+        Some(&json!("ValidationException"))
+    );
+    assert_eq!(body.extra.get("trace_id"), Some(&json!({"id": "t-1"})));
+    assert_eq!(body.extra.len(), 2, "declared keys are not in extra");
+    assert_eq!(api.message.as_deref(), Some("The given data was invalid."));
+}

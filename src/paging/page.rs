@@ -1,6 +1,9 @@
 //! `Page<T>`: one page of a listing as plain data — its items, the pagination the API
-//! sent, and the page number and size that were asked for — and the rule for whether
-//! another page follows. Holds no client and sends nothing.
+//! sent, the keys of the response the spec does not name, and the page number and
+//! size that were asked for — and the rule for whether another page follows. Holds
+//! no client and sends nothing.
+
+use serde_json::{Map, Value};
 
 use crate::generated::spec::PER_PAGE_DEFAULT;
 use crate::model::Pagination;
@@ -13,6 +16,8 @@ pub struct Page<T> {
     pagination: Option<Pagination>,
     requested_page: u32,
     requested_per_page: Option<u32>,
+    extra: Map<String, Value>,
+    meta_extra: Map<String, Value>,
 }
 
 impl<T> Page<T> {
@@ -29,7 +34,34 @@ impl<T> Page<T> {
             pagination,
             requested_page,
             requested_per_page,
+            extra: Map::new(),
+            meta_extra: Map::new(),
         }
+    }
+
+    /// The page with the keys of the response the spec does not name: `extra` at
+    /// its top level (beside `data` and `meta`), `meta_extra` in `meta` (beside
+    /// `pagination`).
+    pub fn with_unknown_keys(
+        mut self,
+        extra: Map<String, Value>,
+        meta_extra: Map<String, Value>,
+    ) -> Self {
+        self.extra = extra;
+        self.meta_extra = meta_extra;
+        self
+    }
+
+    /// Keys at the top level of the list response that the spec does not name, as
+    /// the API sent them (empty when there were none). Unknown keys of a group are in
+    /// its own `extra`, those of `meta.pagination` in [`Pagination`]'s.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
+    /// Keys of the response's `meta` that the spec does not name, as sent.
+    pub fn meta_extra(&self) -> &Map<String, Value> {
+        &self.meta_extra
     }
 
     /// The items of this page.
