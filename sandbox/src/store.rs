@@ -40,7 +40,9 @@ pub(crate) struct Group {
 }
 
 impl Group {
-    /// The group as the API serialises it; `with_assets` adds `"assets": []`.
+    /// The group as the API serialises it; `with_assets` adds `"assets": []`. Like
+    /// the live server, it includes fields the spec does not declare (`is_system`)
+    /// and nulls (`logo`, `deleted_at`), so clients are tried on keeping them.
     pub(crate) fn to_json(&self, with_assets: bool) -> Value {
         let mut value = json!({
             "id": self.id,
@@ -49,8 +51,10 @@ impl Group {
             "logo": null,
             "members": self.members,
             "guests": self.guests,
+            "is_system": false,
             "created_at": iso8601(self.created_at),
             "last_updated": iso8601(self.last_updated),
+            "deleted_at": null,
         });
         if with_assets {
             value["assets"] = json!([]);

@@ -154,7 +154,17 @@ fn recorded_files_are_redacted_and_pass_spec_check() {
     assert_eq!(exit, 0, "{check:#}");
     assert_eq!(check["samples"], 8);
     assert_eq!(check["errors"], 0, "{check:#}");
-    assert_eq!(check["warnings"], 0, "{check:#}");
+    // The one kind of warning: `is_system`, which the sandbox (like the live
+    // server) sends and the spec does not declare.
+    let findings = check["findings"].as_array().unwrap();
+    assert_eq!(check["warnings"], findings.len(), "{check:#}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["severity"] == "warning"
+                && f["path"].as_str().unwrap().ends_with("/is_system")),
+        "{check:#}"
+    );
 }
 
 // Proves recording into the directory being checked counts the new files as
@@ -187,7 +197,20 @@ fn recorded_files_in_the_samples_directory_are_checked_in_the_same_run() {
     let summary = text.lines().last().unwrap();
     assert!(summary.contains(" 8 samples, "), "{summary}");
     assert!(
-        summary.ends_with(" 8 live responses, 0 errors, 0 warnings"),
+        summary.contains(" 8 live responses, 0 errors, "),
+        "{summary}"
+    );
+    // Warnings only for the undeclared `is_system`, one per group in each response.
+    let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert!(!warnings.is_empty(), "{text}");
+    assert!(
+        warnings
+            .iter()
+            .all(|l| l.ends_with("field `is_system` is not declared in the schema")),
+        "{text}"
+    );
+    assert!(
+        summary.ends_with(&format!(" {} warnings", warnings.len())),
         "{summary}"
     );
 }
