@@ -286,6 +286,11 @@ fn null_description_group_takes_members_and_sort_desc_lists_newest_first() {
     let added = ok_json(&groups(&state, &["add-members", id, "4242", "--json"]));
     assert_eq!(added["members"], serde_json::json!([4242]));
     assert_eq!(added["description"], Value::Null);
+    // As the sandbox sent them: its undocumented fields, nulls and empty lists.
+    assert_eq!(added["is_system"], Value::Bool(false));
+    assert_eq!(added["deleted_at"], Value::Null);
+    assert_eq!(added["logo"], Value::Null);
+    assert_eq!(added["guests"], serde_json::json!([]));
     let newest = ok_json(&groups(
         &state,
         &["list", "--sort", "desc", "--per-page", "1", "--json"],
@@ -346,5 +351,80 @@ fn short_listing_prints_what_arrived_then_fails_unless_allowed() {
         stderr(&allowed).contains("incomplete: 1 of the server's 3 groups did not arrive"),
         "stderr: {}",
         stderr(&allowed)
+    );
+}
+
+/// Runs `groups ARGS` against `server` as the live API (a token in the environment).
+fn groups_at(server: &httpmock::MockServer, args: &[&str]) -> Output {
+    let state = TempDir::new();
+    groups_command(&state.path().join("unused.json"), args)
+        .env("TALLYFY_ACCESS_TOKEN", "test-token")
+        .env("TALLYFY_ORG_ID", "org1")
+        .env("TALLYFY_BASE_URL", server.base_url())
+        .output()
+        .expect("the example runs")
+}
+
+/// Proves `--json` prints groups as the server sent them (issue #19): `get` prints
+/// the group object exactly (an undocumented `is_system`, a nested unknown value,
+/// `logo: null`, `guests: []`, string member ids), `list` prints the page's body
+/// exactly (unknown keys at every level), and `list --all` with concurrency prints
+/// every group of both pages exactly, in page order.
+#[test]
+fn json_prints_groups_as_the_server_sent_them() {
+    use serde_json::json;
+    let server = httpmock::MockServer::start();
+    let group = |id: char| {
+        json!({ "id": id.to_string().repeat(32), "name": format!("Group {id}"),
+            "description": null, "logo": null, "members": ["1001", 1005], "guests": [],
+            "is_system": id == 'a', "deleted_at": null, "custom": {"k": [1, null]},
+            "created_at": "2023-01-15T09:00:00.000000Z" })
+    };
+    let a = "a".repeat(32);
+    server.mock(|when, then| {
+        when.method("GET")
+            .path(format!("/organizations/org1/groups/{a}"));
+        then.status(200).json_body(json!({ "data": group('a') }));
+    });
+    let page = |n: u64, ids: [char; 2]| {
+        json!({ "data": [group(ids[0]), group(ids[1])], "top_level_new": n,
+            "meta": { "pagination": { "total": 4, "count": 2, "per_page": 2,
+                "current_page": n, "total_pages": 2, "links": [] }, "meta_new": true } })
+    };
+    let (one, two) = (page(1, ['a', 'b']), page(2, ['c', 'd']));
+    server.mock(|when, then| {
+        when.method("GET")
+            .path("/organizations/org1/groups")
+            .query_param("page", "2");
+        then.status(200).json_body(two.clone());
+    });
+    server.mock(|when, then| {
+        when.method("GET").path("/organizations/org1/groups");
+        then.status(200).json_body(one.clone());
+    });
+
+    assert_eq!(
+        ok_json(&groups_at(&server, &["get", &a, "--json"])),
+        group('a')
+    );
+    assert_eq!(
+        ok_json(&groups_at(&server, &["list", "--per-page", "2", "--json"])),
+        one
+    );
+    let all = ok_json(&groups_at(
+        &server,
+        &[
+            "list",
+            "--all",
+            "--per-page",
+            "2",
+            "--concurrency",
+            "2",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        all,
+        json!({ "data": [group('a'), group('b'), group('c'), group('d')] })
     );
 }

@@ -13,7 +13,8 @@ use tallyfy_groups::SortBy;
 #[derive(Debug, Parser)]
 #[command(name = "groups", version, arg_required_else_help = true)]
 pub struct Cli {
-    /// Print JSON (one document, the API's field names) instead of a table.
+    /// Print JSON instead of a table: each group as the server sent it (unknown
+    /// fields, nulls and empty lists included).
     #[arg(long, global = true)]
     pub json: bool,
     /// The local sandbox's state file [env: TALLYFY_SANDBOX_STATE; default:

@@ -14,10 +14,11 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use tallyfy_groups::{Client, ENV_TOKEN, Error, Group, RateLimiter};
+use tallyfy_groups::{Client, ENV_TOKEN, Error, RateLimiter};
 use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 use cli::{Cli, Command, ListArgs};
+use output::Output;
 
 /// Why a command failed: the API (or the client) said no, or the local
 /// sandbox could not start.
@@ -71,7 +72,7 @@ fn main() -> ExitCode {
 
 /// The client from the environment, or one pointed at the local sandbox (kept alive
 /// by the returned handle, which also holds its state file's lock) when no token is set.
-async fn connect(cli: &Cli) -> Result<(Client, Option<Sandbox>), Failure> {
+async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), Failure> {
     let pacing = !cli.no_pacing;
     if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
         if cli.reset_sandbox {
@@ -79,10 +80,11 @@ async fn connect(cli: &Cli) -> Result<(Client, Option<Sandbox>), Failure> {
                 "--reset-sandbox is for the local sandbox, but {ENV_TOKEN} is set"
             )));
         }
-        let client = tallyfy_groups::ClientBuilder::from_env()?
-            .pacing(pacing)
-            .build()?;
-        return Ok((client, None));
+        let mut builder = tallyfy_groups::ClientBuilder::from_env()?.pacing(pacing);
+        if let Some(capture) = out.capture() {
+            builder = builder.capture(capture);
+        }
+        return Ok((builder.build()?, None));
     }
     let limit = match std::env::var(ENV_SANDBOX_LIMIT) {
         Ok(text) if !text.trim().is_empty() => Some(
@@ -99,31 +101,33 @@ async fn connect(cli: &Cli) -> Result<(Client, Option<Sandbox>), Failure> {
     if let Some(limit) = limit {
         eprintln!("note: the local sandbox is rate-limited: {limit:?}");
     }
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .token("sandbox-token")
         .org_id(sandbox.org_id())
         .base_url(sandbox.base_url())
-        .pacing(pacing)
-        .build()?;
-    Ok((client, Some(sandbox)))
+        .pacing(pacing);
+    if let Some(capture) = out.capture() {
+        builder = builder.capture(capture);
+    }
+    Ok((builder.build()?, Some(sandbox)))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&cli).await?;
+    let out = Output::new(cli.json);
+    let (client, _sandbox) = connect(&cli, &out).await?;
     let groups = client.groups();
-    let json = cli.json;
     let Some(command) = cli.command else {
         // `--reset-sandbox` alone: the reset was the whole job.
         return Ok(());
     };
     match command {
-        Command::List(args) => Ok(list(&client, args, json).await?),
+        Command::List(args) => Ok(list(&client, args, &out).await?),
         Command::Get { id, with } => {
             let mut request = groups.get(id);
             if with.is_some() {
                 request = request.with_assets();
             }
-            output::group(&request.send().await?, json);
+            out.group(&request.send().await?);
             Ok(())
         }
         Command::Create {
@@ -137,7 +141,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 request = request.description(description);
             }
             let group = request.members(members).guests(guests).send().await?;
-            output::group(&group, json);
+            out.group(&group);
             Ok(())
         }
         Command::Update {
@@ -160,33 +164,34 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if !guests.is_empty() {
                 request = request.guests(guests);
             }
-            output::group(&request.send().await?, json);
+            out.group(&request.send().await?);
             Ok(())
         }
         Command::Delete { id } => {
             groups.delete(id.as_str()).send().await?;
-            output::deleted(&id, json);
+            out.deleted(&id);
             Ok(())
         }
         Command::AddMembers { id, user_ids } => {
-            show(groups.add_members(&id, user_ids).await?, json)
+            out.group(&groups.add_members(&id, user_ids).await?);
+            Ok(())
         }
         Command::RemoveMembers { id, user_ids } => {
-            show(groups.remove_members(&id, user_ids).await?, json)
+            out.group(&groups.remove_members(&id, user_ids).await?);
+            Ok(())
         }
-        Command::AddGuests { id, emails } => show(groups.add_guests(&id, emails).await?, json),
+        Command::AddGuests { id, emails } => {
+            out.group(&groups.add_guests(&id, emails).await?);
+            Ok(())
+        }
         Command::RemoveGuests { id, emails } => {
-            show(groups.remove_guests(&id, emails).await?, json)
+            out.group(&groups.remove_guests(&id, emails).await?);
+            Ok(())
         }
     }
 }
 
-fn show(group: Group, json: bool) -> Result<(), Failure> {
-    output::group(&group, json);
-    Ok(())
-}
-
-async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> {
+async fn list(client: &Client, args: ListArgs, out: &Output) -> Result<(), Error> {
     let mut request = client.groups().list();
     if let Some(q) = args.q {
         request = request.q(q);
@@ -220,7 +225,7 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     }
     if !args.all && args.max_items.is_none() {
         let page = request.send().await?;
-        output::page(&page, json);
+        out.page(&page);
         return Ok(());
     }
     let mut paginator = request.into_paginator().concurrency(args.concurrency);
@@ -268,7 +273,7 @@ async fn list(client: &Client, args: ListArgs, json: bool) -> Result<(), Error> 
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    output::groups(&all, json);
+    out.groups(&all);
     let stats = limiter.stats();
     let summary = pages.summary();
     eprintln!(
