@@ -8,14 +8,15 @@
 #   STAGE  install       install the pinned tools only
 #          lint          spectral and redocly (project configs, then defaults), openapi-spec-validator
 #          clients       openapi-typescript + tsc + fetch, openapi-python-client, against Prism
+#          vendor        Tallyfy's own Python SDK (PyPI tallyfy 3.1.0) against Prism (vendor_sdk.py)
 #          schemathesis  st run against Prism in static (examples) and dynamic (schemas) mode
 #          rust          this crate's contract test (tests/contract_prism.rs) against Prism
 #          generators    openapi-generator python + typescript-fetch round trips (generators.sh)
 #          docs          redocly build-docs (one offline page) opened in headless Chromium (docs.sh)
-
 #          roundtrip     the TypeScript and Python clients' stateful round trip against
 #                        the sandbox server (roundtrip.sh)
-#          all           install, lint, clients, schemathesis, rust, roundtrip, generators, docs (the default)
+#          all           install, lint, clients, vendor, schemathesis, rust, roundtrip, generators, docs
+#                        (the default)
 #   SPEC   the OpenAPI document (default: spec/tallyfy-groups.yaml)
 #
 # Exits non-zero when any check fails. Prism listens on 127.0.0.1 only and is
@@ -28,11 +29,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/roundtrip.sh"
 source "$CONTRACT_DIR/generators.sh"
 source "$CONTRACT_DIR/docs.sh"
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 STAGE=all
 case "${1:-}" in
-  install | lint | clients | schemathesis | rust | roundtrip | generators | docs | all) STAGE="$1"; shift ;;
+  install | lint | clients | vendor | schemathesis | rust | roundtrip | generators | docs | all) STAGE="$1"; shift ;;
   -h | --help | help) usage; exit 0 ;;
 esac
 SPEC_ARG="${1:-$REPO_ROOT/spec/tallyfy-groups.yaml}"
@@ -169,6 +170,21 @@ stage_clients() {
   stop_prism
 }
 
+# --- vendor ------------------------------------------------------------------
+
+# Tallyfy's own Python SDK (tallyfy==3.1.0, pinned in requirements.txt) makes its
+# group calls at static Prism; vendor_sdk.py fails on any request Prism flags
+# (422 and/or `sl-violations`), on a non-2xx answer, and on anything the SDK raises.
+vendor_sdk() {
+  PRISM_URL="$PRISM_URL" PRISM_LOG="$PRISM_LOG" "$VENV_BIN/python" "$CONTRACT_DIR/vendor_sdk.py" "$SPEC"
+}
+
+stage_vendor() {
+  start_prism "$SPEC"
+  step "vendor: Tallyfy's Python SDK (tallyfy 3.1.0) through static Prism" vendor_sdk
+  stop_prism
+}
+
 # --- schemathesis ------------------------------------------------------------
 
 # Checks that make sense against a mock: its answers must match the spec (status,
@@ -236,12 +252,13 @@ case "$STAGE" in
   install) log "tools are installed in $(rel "$TOOLS_DIR")" ;;
   lint) stage_lint ;;
   clients) stage_clients ;;
+  vendor) stage_vendor ;;
   schemathesis) stage_schemathesis ;;
   rust) stage_rust ;;
   roundtrip) stage_roundtrip ;;
   generators) stage_generators ;;
   docs) stage_docs ;;
-  all) stage_lint; stage_clients; stage_schemathesis; stage_rust; stage_roundtrip; stage_generators; stage_docs ;;
+  all) stage_lint; stage_clients; stage_vendor; stage_schemathesis; stage_rust; stage_roundtrip; stage_generators; stage_docs ;;
 esac
 
 if [[ "$STAGE" != install ]]; then
