@@ -1,15 +1,21 @@
 //! The adaptive send rate for servers that throttle without quota headers: AIMD on the
 //! rate. Off until the first unexplained 429; then the rate is set just below what the
 //! server let through over the last cycle (the pause included) and climbs back slowly.
-//! Pure state on tokio's clock, driven by [`super::RateLimiter`]; it never sleeps.
+//! Sent evenly spaced, or, when the 429's `Retry-After` shows a quota window (a pause
+//! of two or more of those intervals, 2 s at least), as that many per window from the
+//! end of the pause: a window's quota is renewed all at once at its end, so sending it
+//! then is as fast as the server allows, and spreading it would give up the rest of
+//! the last window. Pure state on tokio's clock, driven by [`super::RateLimiter`]; it
+//! never sleeps.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// After a throttle the rate is this share of the measured rate (or of the current
-/// rate, if lower): a margin below what the server let through, pause included.
-pub(crate) const DECREASE: f64 = 0.98;
+/// After a throttle the spread rate is this share of the measured rate (or of the
+/// current rate, if lower): a margin below what the server let through, pause
+/// included. A windowed rate takes the measured count as it is.
+pub(crate) const DECREASE: f64 = 0.99;
 /// The rate climbs by this share of its base per second: 5 % a minute, so a
 /// per-minute quota is probed about once a minute at most, not every few seconds.
 pub(crate) const CLIMB_PER_SEC: f64 = 0.05 / 60.0;
@@ -17,6 +23,12 @@ pub(crate) const CLIMB_PER_SEC: f64 = 0.05 / 60.0;
 pub(crate) const MIN_RATE: f64 = 0.05;
 /// The fastest rate the pacer schedules; above it pacing is off in effect.
 const MAX_RATE: f64 = 1_000_000.0;
+/// A pause this long or longer can show a quota window (whole-second `Retry-After`s
+/// make 1 s the least any throttle asks for).
+const WINDOW_MIN_PAUSE: Duration = Duration::from_secs(2);
+/// ... if it also spans at least this many intervals of the measured rate (a token
+/// bucket's 429 asks for about one).
+const WINDOW_MIN_INTERVALS: f64 = 2.0;
 
 /// The AIMD state.
 #[derive(Debug, Default)]
@@ -28,8 +40,10 @@ pub(crate) struct Aimd {
     cycle_start: Option<Instant>,
     /// Responses that got through (not 429) since `cycle_start`.
     passed: u64,
-    /// The earliest time the next request may be sent.
+    /// The earliest time the next request may be sent (evenly spaced).
     next_slot: Option<Instant>,
+    /// Windowed: the window that the last reservation fell in, and how many it holds.
+    cursor: (u64, u64),
     /// The measurement behind the current rate, for responses to requests of that
     /// cycle that arrive after the throttle (with concurrency, most of them).
     last: Option<Measure>,
@@ -49,6 +63,8 @@ struct Measure {
 struct Rate {
     base: f64,
     since: Instant,
+    /// `Some(length)`: sent as `rate × length` per window, windows from `since`.
+    window: Option<Duration>,
 }
 
 impl Rate {
@@ -76,10 +92,16 @@ impl Aimd {
             return self.passed();
         };
         last.passed += 1;
-        if let Some(basis) = basis(last.passed, last.cycle, last.cap) {
+        let window = self.rate.and_then(|rate| rate.window);
+        let base = match window {
+            Some(length) => Some(per_window(last.passed, last.cycle, length, last.cap)),
+            None => basis(last.passed, last.cycle, last.cap).map(|basis| basis * DECREASE),
+        };
+        if let Some(base) = base {
             self.rate = Some(Rate {
-                base: (basis * DECREASE).clamp(MIN_RATE, MAX_RATE),
+                base: base.clamp(MIN_RATE, MAX_RATE),
                 since: last.since,
+                window,
             });
         }
     }
@@ -89,30 +111,53 @@ impl Aimd {
     /// the current rate, if lower), and a new cycle starts when the pause ends. A cycle
     /// in which nothing got through (yet: see [`Aimd::passed_late`]) measures nothing:
     /// the rate halves if pacing is on and stays off if not (the gate alone holds
-    /// requests). Returns the new rate.
-    pub(crate) fn throttled(&mut self, now: Instant, resume_at: Instant) -> Option<f64> {
+    /// requests). `retry_after` is what the throttle asked for; a long one makes the
+    /// rate windowed (see the module's doc). Returns the new rate.
+    pub(crate) fn throttled(
+        &mut self,
+        now: Instant,
+        resume_at: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<f64> {
         let start = self.cycle_start.unwrap_or(now);
         let cycle = resume_at.saturating_duration_since(start);
         let current = self.rate.map(|rate| rate.at(now));
-        let basis = match (self.passed, current) {
-            (0, None) => None,
-            (0, Some(current)) => Some(current * 0.5 / DECREASE),
-            (passed, current) => basis(passed, cycle, current),
-        };
+        let passed = self.passed;
         self.last = Some(Measure {
-            passed: self.passed,
+            passed,
             cycle,
             cap: current,
             since: resume_at,
         });
         self.cycle_start = Some(resume_at);
         self.passed = 0;
-        let base = (basis? * DECREASE).clamp(MIN_RATE, MAX_RATE);
+        let measured = match (passed, current) {
+            (0, None) => None,
+            (0, Some(current)) => Some(current * 0.5 / DECREASE),
+            (passed, current) => basis(passed, cycle, current),
+        }?;
+        let windowed = passed > 0
+            && retry_after.is_some_and(|pause| {
+                pause >= WINDOW_MIN_PAUSE && pause.as_secs_f64() * measured >= WINDOW_MIN_INTERVALS
+            });
+        // The window's length: the first cycle that showed it (from its first request
+        // to the window's end); later cycles may span several windows.
+        let window = windowed.then(|| {
+            let known = self.rate.and_then(|rate| rate.window);
+            known.unwrap_or(cycle).max(WINDOW_MIN_PAUSE)
+        });
+        let base = match window {
+            Some(length) => per_window(passed, cycle, length, current),
+            None => measured * DECREASE,
+        };
+        let base = base.clamp(MIN_RATE, MAX_RATE);
         self.rate = Some(Rate {
             base,
             since: resume_at,
+            window,
         });
         self.next_slot = Some(resume_at);
+        self.cursor = (0, 0);
         Some(base)
     }
 
@@ -125,11 +170,52 @@ impl Aimd {
     /// (`now` or later). Slots are `1 / rate` apart, so requests are spread evenly.
     pub(crate) fn reserve(&mut self, now: Instant) -> Option<Instant> {
         let rate = self.rate?;
+        if let Some(length) = rate.window {
+            return Some(self.reserve_in_window(rate, length, now));
+        }
         let slot = self.next_slot.map_or(now, |next| next.max(now));
         let interval = Duration::from_secs_f64(1.0 / rate.at(slot));
         self.next_slot = Some(slot + interval);
         Some(slot)
     }
+}
+
+impl Aimd {
+    /// Windowed: the first window from `now` on with room left takes the request; it
+    /// goes at once, or when that window begins.
+    fn reserve_in_window(&mut self, rate: Rate, length: Duration, now: Instant) -> Instant {
+        let elapsed = now.saturating_duration_since(rate.since);
+        let current = (elapsed.as_nanos() / length.as_nanos()) as u64;
+        let (mut index, mut used) = self.cursor;
+        if current > index {
+            (index, used) = (current, 0);
+        }
+        loop {
+            let start = rate.since + length.mul_f64(index as f64);
+            // The climb, but one more request per window at most: a window's quota is
+            // probed by one request, not by the 5 % of a large one.
+            let measured = (rate.base * length.as_secs_f64()).floor();
+            let climbed = (rate.at(start) * length.as_secs_f64()).floor();
+            let budget = climbed.min(measured + index as f64).max(1.0) as u64;
+            if used < budget {
+                self.cursor = (index, used + 1);
+                return start.max(now);
+            }
+            (index, used) = (index + 1, 0);
+        }
+    }
+}
+
+/// The windowed rate that `passed` responses over `cycle` show, no higher than
+/// `cap`: the count per window (the cycle spans a whole number of windows of
+/// `length`, one at least) over the window's length. The count is exact, so no margin
+/// is taken off.
+fn per_window(passed: u64, cycle: Duration, length: Duration, cap: Option<f64>) -> f64 {
+    let windows = (cycle.as_secs_f64() / length.as_secs_f64())
+        .round()
+        .max(1.0);
+    let rate = passed as f64 / windows / length.as_secs_f64();
+    cap.map_or(rate, |cap| cap.min(rate))
 }
 
 /// The rate that `passed` responses over `cycle` show, no higher than `cap`.
@@ -155,12 +241,12 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(aimd.reserve(t0), None);
         aimd.sending(t0);
-        assert_eq!(aimd.throttled(t0, t0), None);
+        assert_eq!(aimd.throttled(t0, t0, None), None);
         assert_eq!(aimd.reserve(t0), None);
         (0..10).for_each(|_| aimd.passed());
         let resume = t0 + Duration::from_secs(1);
         let rate = aimd
-            .throttled(t0 + Duration::from_millis(10), resume)
+            .throttled(t0 + Duration::from_millis(10), resume, None)
             .unwrap();
         assert!((rate - 10.0 * DECREASE).abs() < 1e-9, "{rate}");
         let first = aimd.reserve(t0).unwrap();
@@ -185,24 +271,77 @@ mod tests {
         aimd.sending(t0);
         (0..60).for_each(|_| aimd.passed());
         let resume = t0 + Duration::from_secs(6);
-        let first = aimd.throttled(t0, resume).unwrap();
+        let first = aimd.throttled(t0, resume, None).unwrap();
         assert!((first - 10.0 * DECREASE).abs() < 1e-9, "{first}");
         let later = resume + Duration::from_secs(60);
         let climbed = aimd.rate(later).unwrap();
         assert!((climbed - first * 1.05).abs() < 1e-9, "{climbed}");
         // 30 through in 60 s + a 6 s pause: the measured rate, lower, wins.
         (0..30).for_each(|_| aimd.passed());
-        let second = aimd.throttled(later, later + Duration::from_secs(6));
+        let second = aimd.throttled(later, later + Duration::from_secs(6), None);
         let second = second.unwrap();
         assert!((second - 30.0 / 66.0 * DECREASE).abs() < 1e-9, "{second}");
         // Nothing got through: the rate halves, and never goes below MIN_RATE.
         let third = aimd
-            .throttled(later, later + Duration::from_secs(7))
+            .throttled(later, later + Duration::from_secs(7), None)
             .unwrap();
         assert!((third - second * 0.5).abs() < 1e-9, "{third}");
         for _ in 0..20 {
-            aimd.throttled(later, later + Duration::from_secs(7));
+            aimd.throttled(later, later + Duration::from_secs(7), None);
         }
         assert_eq!(aimd.rate(later + Duration::from_secs(7)), Some(MIN_RATE));
+    }
+
+    // Proves a long Retry-After makes the rate windowed: 60 through in a 6 s cycle
+    // ended by "Retry-After: 6" gives 60 sends at the end of the pause, the 61st one
+    // window later; a 1 s pause (a token bucket's) or one that spans fewer than two of
+    // the measured intervals keeps requests spread evenly.
+    #[tokio::test(start_paused = true)]
+    async fn long_retry_after_makes_the_rate_windowed() {
+        let mut aimd = Aimd::default();
+        let t0 = Instant::now();
+        aimd.sending(t0);
+        (0..60).for_each(|_| aimd.passed());
+        let resume = t0 + Duration::from_secs(6);
+        let rate = aimd.throttled(t0, resume, Some(Duration::from_secs(6)));
+        assert!((rate.unwrap() - 10.0).abs() < 1e-9, "{rate:?}");
+        let slots: Vec<_> = (0..61).map(|_| aimd.reserve(t0).unwrap()).collect();
+        assert!(slots[..60].iter().all(|slot| *slot == resume));
+        assert_eq!(slots[60], resume + Duration::from_secs(6));
+
+        for (passed, cycle, retry_after) in [(10, 1, 1), (1, 2, 2)] {
+            let mut aimd = Aimd::default();
+            aimd.sending(t0);
+            (0..passed).for_each(|_| aimd.passed());
+            let resume = t0 + Duration::from_secs(cycle);
+            aimd.throttled(t0, resume, Some(Duration::from_secs(retry_after)));
+            let (first, second) = (aimd.reserve(t0).unwrap(), aimd.reserve(t0).unwrap());
+            assert_eq!(first, resume);
+            assert!(
+                second > first,
+                "{passed} in {cycle} s: spread, not windowed"
+            );
+        }
+    }
+
+    // Proves a windowed count climbs by one request per window at most: a quota of
+    // 100 a minute (where 5 % would be 5 more) allows 100, then 101, then 102.
+    #[tokio::test(start_paused = true)]
+    async fn windowed_count_climbs_one_per_window() {
+        let mut aimd = Aimd::default();
+        let t0 = Instant::now();
+        aimd.sending(t0);
+        (0..100).for_each(|_| aimd.passed());
+        let minute = Duration::from_secs(60);
+        aimd.throttled(t0, t0 + minute, Some(minute));
+        let mut per_window = std::collections::BTreeMap::new();
+        for _ in 0..303 {
+            let slot = aimd.reserve(t0).unwrap();
+            *per_window.entry((slot - t0).as_secs()).or_insert(0) += 1;
+        }
+        assert_eq!(
+            per_window.into_iter().collect::<Vec<_>>(),
+            [(60, 100), (120, 101), (180, 102)]
+        );
     }
 }

@@ -10,6 +10,10 @@ mod adaptive;
 mod headers;
 mod quota;
 #[cfg(test)]
+mod scenarios;
+#[cfg(test)]
+mod simulate;
+#[cfg(test)]
 mod tests;
 mod window;
 
@@ -46,10 +50,12 @@ pub const MAX_FALLBACK_PAUSE: Duration = Duration::from_secs(60);
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
 ///   (seconds-until or a Unix time), requests are counted against what is left and,
 ///   when nothing is, wait for the reset instead of meeting a 429.
-/// - **Adaptation.** After a 429 the headers do not explain, requests are sent at 98 %
-///   of the rate the server let through over the last cycle, pause included, spread
-///   evenly; the rate then climbs 5 % a minute, so a per-minute or per-hour quota is
-///   probed about once a minute rather than every few seconds.
+/// - **Adaptation.** After a 429 the headers do not explain, requests are sent at 99 %
+///   of the rate the server let through over the last cycle, pause included: spread
+///   evenly, or, when the `Retry-After` shows a quota window (2 s or more, and at least
+///   two intervals of that rate), that many per window from the end of the pause. The
+///   rate then climbs 5 % a minute, so a per-minute or per-hour quota is probed about
+///   once a minute rather than every few seconds.
 /// - **A declared quota**, from [`RateLimiter::with_quota`]: never more than `n`
 ///   requests per `period`, evenly spaced.
 ///
@@ -371,7 +377,11 @@ impl RateLimiter {
         if new_wave {
             state.epoch += 1;
             if !explained {
-                rate = state.aimd.throttled(now, gate);
+                let asked = match signals.retry_after {
+                    Wait::After(wait) => Some(wait),
+                    Wait::Absent | Wait::Unusable => None,
+                };
+                rate = state.aimd.throttled(now, gate, asked);
             }
         }
         let pause = gate - now;
