@@ -128,6 +128,27 @@ fn spec_facts(spec: &openapiv3::OpenAPI) -> Result<String, String> {
          pub const PER_PAGE_DEFAULT: u32 = {default};\n"
     ));
 
+    let member_id_max = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get("RequestMemberId"))
+        .and_then(|s| s.as_item())
+        .and_then(|s| match &s.schema_kind {
+            openapiv3::SchemaKind::OneOf { one_of } => one_of.iter().find_map(|v| match v {
+                openapiv3::ReferenceOr::Item(openapiv3::Schema {
+                    schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Integer(int)),
+                    ..
+                }) => int.maximum,
+                _ => None,
+            }),
+            _ => None,
+        })
+        .ok_or("components.schemas.RequestMemberId has no integer form with a maximum")?;
+    out.push_str(&format!(
+        "/// The largest user id a request may carry (RequestMemberId's integer maximum).\n\
+         pub const MEMBER_ID_MAX: i64 = {member_id_max};\n"
+    ));
+
     let client_default = spec
         .components
         .as_ref()

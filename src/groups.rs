@@ -160,9 +160,8 @@ impl CreateGroup {
 
     /// The members' user ids.
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
-        self.body = self
-            .body
-            .map(|b| b.members(request_ids(ids.into_iter().collect())));
+        let ids = validate::member_ids(ids.into_iter().collect());
+        self.body = self.body.and_then(|b| Ok(b.members(ids?)));
         self
     }
 
@@ -241,16 +240,10 @@ impl Changes {
         Ok(types::UpdateGroupRequest {
             name,
             description,
-            members: request_ids(members),
+            members: validate::member_ids(members)?,
             guests: self.guests.or(guests).unwrap_or_default(),
         })
     }
-}
-
-/// Member ids as a request sends them: always integers (the spec also allows digit
-/// strings, which Tallyfy's own client echoes back from a get).
-fn request_ids(ids: Vec<i64>) -> Vec<types::RequestMemberId> {
-    ids.into_iter().map(types::RequestMemberId::from).collect()
 }
 
 /// The PUT body that sets `members` and `guests` and keeps the other fields of
@@ -313,9 +306,13 @@ impl UpdateGroup {
 
     /// The complete new member list (it replaces the current one).
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
-        self.changes = self.changes.map(|c| Changes {
-            members: Some(ids.into_iter().collect()),
-            ..c
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let checked = validate::member_ids(ids.clone()).map(|_| ids);
+        self.changes = self.changes.and_then(|c| {
+            Ok(Changes {
+                members: Some(checked?),
+                ..c
+            })
         });
         self
     }

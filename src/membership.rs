@@ -143,6 +143,8 @@ impl Groups {
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<Group, Error> {
         let ids: Vec<i64> = ids.into_iter().collect();
+        // Refused before the read: nothing is sent for an id no request may carry.
+        validate::member_ids(ids.clone())?;
         self.modify(group_id, |m| m.add_members(ids.iter().copied()))
             .await
     }

@@ -3,10 +3,10 @@
 //! spec (the generated types and `generated::spec`); what is checked here beyond them
 //! is path safety, which no spec states.
 
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 
 use crate::error::Error;
-use crate::generated::spec::PER_PAGE_MAX;
+use crate::generated::spec::{MEMBER_ID_MAX, PER_PAGE_MAX};
 
 /// An argument refused before sending: kept by builders (which are `Clone`, as
 /// [`Error`] is not) until `send()` reports it as [`Error::InvalidArgument`].
@@ -30,7 +30,7 @@ impl From<Rejected> for Error {
         Error::invalid(rejected.name, rejected.reason)
     }
 }
-use crate::generated::types::{GroupId, OrgId};
+use crate::generated::types::{GroupId, OrgId, RequestMemberId};
 
 /// The largest page the API serves (`per_page` maximum in the spec).
 pub const MAX_PER_PAGE: u32 = PER_PAGE_MAX;
@@ -103,4 +103,25 @@ where
     T::try_from(value)
         .map(Some)
         .map_err(|e| Rejected::new("description", e.to_string()))
+}
+
+/// Member ids as a request sends them: integers from 1 to the spec's maximum (the
+/// spec also allows digit strings, which Tallyfy's own client echoes back from a
+/// get; this crate always sends integers).
+pub(crate) fn member_ids(ids: Vec<i64>) -> Result<Vec<RequestMemberId>, Rejected> {
+    ids.into_iter()
+        .map(|id| {
+            u64::try_from(id)
+                .ok()
+                .filter(|_| id <= MEMBER_ID_MAX)
+                .and_then(NonZeroU64::new)
+                .map(RequestMemberId::from)
+                .ok_or_else(|| {
+                    Rejected::new(
+                        "members",
+                        format!("user id {id} is not between 1 and {MEMBER_ID_MAX}"),
+                    )
+                })
+        })
+        .collect()
 }

@@ -75,3 +75,29 @@ fn builder_rejects_missing_or_bad_settings() {
         Err(Error::Config(_))
     ));
 }
+
+// Proves member ids outside 1..=2^53-1 (the spec's RequestMemberId bound) are refused
+// on create, update and add_members before any request, and that the largest valid id
+// passes the check (it reaches the server, which here answers 500).
+#[tokio::test]
+async fn member_ids_out_of_range_send_nothing() {
+    let server = MockServer::start_async().await;
+    let mock = count_everything(&server).await;
+    let groups = client(&server).groups();
+    let max = (1_i64 << 53) - 1;
+    for bad in [0, -1, max + 1, i64::MAX, i64::MIN] {
+        assert_invalid(groups.create("x").members([1, bad]).send().await, "members");
+        assert_invalid(
+            groups.update(GROUP_ID).members([bad]).send().await,
+            "members",
+        );
+        assert_invalid(groups.add_members(GROUP_ID, [bad]).await, "members");
+    }
+    mock.assert_calls_async(0).await;
+    let sent = groups.create("x").members([max]).send().await;
+    assert!(
+        !matches!(sent, Err(Error::InvalidArgument { .. })),
+        "{sent:?}"
+    );
+    assert!(mock.calls_async().await >= 1);
+}

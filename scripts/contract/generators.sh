@@ -10,7 +10,7 @@
 #
 # Every round trip talks to one base URL, $CONTRACT_BASE_URL: stage_generators starts a
 # static Prism and points it there. To run the same round trips against another server
-# (the sandbox server), call og_roundtrips with CONTRACT_BASE_URL set and
+# (the sandbox server), call og_roundtrips WHERE with CONTRACT_BASE_URL set and
 # CONTRACT_TARGET=server (which leaves out what only Prism's `Prefer` header can ask for).
 # Defines functions only; `step` comes from run.sh.
 
@@ -58,16 +58,18 @@ og_typescript_fetch() {
   node "$out/scripts/contract/og/roundtrip.js"
 }
 
-# og_roundtrips: every generated client against $CONTRACT_BASE_URL.
+# og_roundtrips WHERE: every generated client against $CONTRACT_BASE_URL; WHERE names
+# that server in the step names (the summary lists each run apart).
 og_roundtrips() {
-  step "generators: python (openapi-generator, pydantic)" og_python
-  step "generators: typescript-fetch (openapi-generator, tsc, fetch)" og_typescript_fetch
+  local where="${1:?usage: og_roundtrips WHERE}"
+  step "generators: python (openapi-generator, pydantic) against $where" og_python
+  step "generators: typescript-fetch (openapi-generator, tsc, fetch) against $where" og_typescript_fetch
 }
 
 stage_generators() {
   start_prism "$SPEC"
   export CONTRACT_BASE_URL="$PRISM_URL" CONTRACT_TARGET=prism
-  og_roundtrips
+  og_roundtrips "static Prism"
   unset CONTRACT_BASE_URL CONTRACT_TARGET
   stop_prism
 }

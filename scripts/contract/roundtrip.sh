@@ -28,7 +28,7 @@ stage_roundtrip() {
   step "roundtrip: Python client against the sandbox server" roundtrip_python
   # The openapi-generator clients (generators.sh) run their round trip here too.
   export CONTRACT_BASE_URL="$SANDBOX_URL" CONTRACT_ORG="$SANDBOX_ORG_ID" CONTRACT_TARGET=server
-  og_roundtrips
+  og_roundtrips "the sandbox server"
   unset CONTRACT_BASE_URL CONTRACT_ORG CONTRACT_TARGET
   # Not through `step`: only this shell can wait for the server and see its exit status.
   if stop_sandbox; then

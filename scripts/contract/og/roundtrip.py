@@ -29,6 +29,7 @@ from tallyfy_groups_og.models import (
     GroupList,
     GroupResponse,
     PageLinks,
+    RequestMemberId,
     UpdateGroupRequest,
 )
 
@@ -188,9 +189,11 @@ def main() -> int:
                 assets = ok(lambda: api.get_group_with_http_info(ORG, GROUP, var_with="assets", _headers=headers("example=withAssets")), where, 200)
                 check(check_group(assets.data, where).assets is not None, where, "no assets")
 
-            new = CreateGroupRequest(name="Contract round trip", description="Made by og/roundtrip.py.", members=[1001], guests=[])
+            new = CreateGroupRequest(name="Contract round trip", description="Made by og/roundtrip.py.", members=[RequestMemberId(1001)], guests=[])
             created = check_group(ok(lambda: api.create_group_with_http_info(ORG, new, _headers=headers()), "createGroup", 201).data, "createGroup")
-            changes = UpdateGroupRequest(name=created.name, description="Updated.", members=[1001, 1005], guests=[])
+            # Request ids are RequestMemberId (integer or digit string): the generator
+            # wraps the oneOf in a model; send one of each form.
+            changes = UpdateGroupRequest(name=created.name, description="Updated.", members=[RequestMemberId(1001), RequestMemberId("1005")], guests=[])
             # update answers 200 (older docs) or 201 (current docs).
             check_group(ok(lambda: api.update_group_with_http_info(ORG, created.id, changes, _headers=headers()), "updateGroup", 200, 201).data, "updateGroup")
             if PRISM:
