@@ -89,7 +89,7 @@ use tokio::sync::oneshot;
 
 pub use config::{RequestInfo, SandboxBuilder};
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
-pub use limit::SandboxLimit;
+pub use limit::{LimitVerdict, SandboxLimit, SandboxLimiter};
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use state_file::{STATE_FORMAT, STATE_VERSION};
 pub use store::SEED_DESCRIPTIONS;

@@ -3,7 +3,10 @@
 //! second, burst `B`) and a fixed window (`N` per window, windows counted from the
 //! sandbox's start), each with or without `X-RateLimit-*` headers. Over the limit the
 //! answer is the API's 429 `RATE_LIMIT_EXCEEDED` with a whole-second `Retry-After`.
-//! It only decides and stamps headers; the server's middleware asks it.
+//! It only decides and stamps headers; the server's middleware asks it with the real
+//! clock. [`SandboxLimiter::starting_at`] and [`SandboxLimiter::check_at`] let a
+//! simulation drive the same limiter on a clock of its own (the client crate's
+//! pacing tests use tokio's paused clock).
 
 use std::fmt;
 use std::str::FromStr;
@@ -124,7 +127,7 @@ impl FromStr for SandboxLimit {
 }
 
 /// A running limiter: the limit and its state.
-pub(crate) struct Limiter {
+pub struct SandboxLimiter {
     limit: SandboxLimit,
     state: Mutex<State>,
     refused: AtomicU64,
@@ -141,19 +144,25 @@ struct State {
 }
 
 /// Whether one request may go, and the headers its answer carries.
-pub(crate) struct Verdict {
+#[derive(Debug)]
+pub struct LimitVerdict {
     refused: Option<u64>,
     headers: HeaderMap,
 }
 
-impl Limiter {
-    pub(crate) fn new(limit: SandboxLimit) -> Limiter {
-        let now = Instant::now();
+impl SandboxLimiter {
+    /// A limiter whose first window (or full bucket) starts now.
+    pub fn new(limit: SandboxLimit) -> SandboxLimiter {
+        SandboxLimiter::starting_at(limit, Instant::now())
+    }
+
+    /// A limiter whose first window (or full bucket) starts at `now`.
+    pub fn starting_at(limit: SandboxLimit, now: Instant) -> SandboxLimiter {
         let tokens = match limit.kind {
             Kind::TokenBucket { burst, .. } => f64::from(burst),
             Kind::FixedWindow { .. } => 0.0,
         };
-        Limiter {
+        SandboxLimiter {
             limit,
             state: Mutex::new(State {
                 start: now,
@@ -167,11 +176,12 @@ impl Limiter {
     }
 
     /// Decides one request now.
-    pub(crate) fn check(&self) -> Verdict {
+    pub(crate) fn check(&self) -> LimitVerdict {
         self.check_at(Instant::now())
     }
 
-    fn check_at(&self, now: Instant) -> Verdict {
+    /// Decides one request at `now` (not before the last `now` it was asked at).
+    pub fn check_at(&self, now: Instant) -> LimitVerdict {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         // (allowed, limit, remaining, reset, retry-after), times in seconds.
         let (allowed, limit, remaining, reset, retry_after) = match self.limit.kind {
@@ -219,25 +229,35 @@ impl Limiter {
             self.refused.fetch_add(1, Ordering::Relaxed);
             whole_seconds(retry_after).max(1)
         });
-        Verdict { refused, headers }
+        LimitVerdict { refused, headers }
     }
 
     /// How many requests it refused.
-    pub(crate) fn refused(&self) -> u64 {
+    pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
     }
 }
 
-impl fmt::Debug for Limiter {
+impl fmt::Debug for SandboxLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Limiter")
+        f.debug_struct("SandboxLimiter")
             .field("limit", &self.limit)
             .field("refused", &self.refused())
             .finish_non_exhaustive()
     }
 }
 
-impl Verdict {
+impl LimitVerdict {
+    /// The whole seconds of the 429's `Retry-After` (at least 1), if refused.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.refused
+    }
+
+    /// The `X-RateLimit-*` headers the answer carries (none without headers).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
     /// The 429 answer, if the request is refused.
     pub(crate) fn refusal(&self) -> Option<Response> {
         let retry_after_secs = self.refused?;
@@ -262,7 +282,7 @@ fn whole_seconds(seconds: f64) -> u64 {
 mod tests {
     use super::*;
 
-    fn refused_at(limiter: &Limiter, now: Instant) -> Option<u64> {
+    fn refused_at(limiter: &SandboxLimiter, now: Instant) -> Option<u64> {
         limiter.check_at(now).refused
     }
 
@@ -270,7 +290,7 @@ mod tests {
     // Retry-After is the next token's time rounded up.
     #[test]
     fn token_bucket_refills_at_its_rate() {
-        let limiter = Limiter::new(SandboxLimit::token_bucket(10.0, 3));
+        let limiter = SandboxLimiter::new(SandboxLimit::token_bucket(10.0, 3));
         let t0 = limiter.state.lock().unwrap().start;
         for _ in 0..3 {
             assert_eq!(refused_at(&limiter, t0), None);
@@ -289,7 +309,7 @@ mod tests {
     #[test]
     fn fixed_window_resets_at_its_end() {
         let limit = SandboxLimit::fixed_window(2, Duration::from_secs(6)).with_headers(true);
-        let limiter = Limiter::new(limit);
+        let limiter = SandboxLimiter::new(limit);
         let t0 = limiter.state.lock().unwrap().start;
         let first = limiter.check_at(t0 + Duration::from_millis(500));
         assert_eq!(first.headers["x-ratelimit-remaining"], "1");

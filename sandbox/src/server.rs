@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 
 use crate::config::{RequestInfo, SandboxBuilder};
 use crate::errors::ApiError;
-use crate::limit::Limiter;
+use crate::limit::SandboxLimiter;
 use crate::routes;
 use crate::state_file::StateFile;
 use crate::store::Store;
@@ -40,7 +40,7 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) base_url: String,
     instance: u64,
-    pub(crate) limiter: Option<Limiter>,
+    pub(crate) limiter: Option<SandboxLimiter>,
 }
 
 impl Shared {
@@ -51,7 +51,7 @@ impl Shared {
         base_url: String,
     ) -> Self {
         Shared {
-            limiter: config.limit.map(Limiter::new),
+            limiter: config.limit.map(SandboxLimiter::new),
             store: Mutex::new(store),
             state,
             config,

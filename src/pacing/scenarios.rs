@@ -8,35 +8,34 @@
 
 use std::time::Duration;
 
+use tallyfy_groups_sandbox::SandboxLimit;
+
 use super::RateLimiter;
-use super::simulate::{Limit, Run, Server, run};
+use super::simulate::{Run, Server, run};
 
 const R: f64 = 10.0;
 const PAGES: u64 = 200;
 const WORKERS: usize = 8;
 
-fn bucket() -> Limit {
-    Limit::Bucket { rate: R, burst: R }
+fn bucket() -> SandboxLimit {
+    SandboxLimit::token_bucket(R, R as u32)
 }
 
-fn window() -> Limit {
-    Limit::Window {
-        n: 60,
-        window: Duration::from_secs(6),
-    }
+fn window() -> SandboxLimit {
+    SandboxLimit::fixed_window(60, Duration::from_secs(6))
 }
 
 /// The same listing paced and unpaced, each on a fresh server.
-async fn both(limit: fn() -> Limit, headers: bool) -> (Run, Run) {
+async fn both(limit: fn() -> SandboxLimit, headers: bool) -> (Run, Run) {
     let paced = run(
-        Server::new(limit(), headers),
+        Server::new(limit().with_headers(headers)),
         RateLimiter::new(),
         PAGES,
         WORKERS,
     )
     .await;
     let unpaced = run(
-        Server::new(limit(), headers),
+        Server::new(limit().with_headers(headers)),
         RateLimiter::unpaced(),
         PAGES,
         WORKERS,
@@ -130,16 +129,10 @@ fn probes(run: &Run, first_wave_ends: Duration) -> Vec<Duration> {
 #[tokio::test(start_paused = true)]
 async fn settled_pacing_probes_rarely() {
     for (limit, first_wave_ends, least_gap) in [
-        (bucket as fn() -> Limit, Duration::from_secs(1), 30),
+        (bucket as fn() -> SandboxLimit, Duration::from_secs(1), 30),
         (window, Duration::from_secs(6), 12),
     ] {
-        let long = run(
-            Server::new(limit(), false),
-            RateLimiter::new(),
-            3000,
-            WORKERS,
-        )
-        .await;
+        let long = run(Server::new(limit()), RateLimiter::new(), 3000, WORKERS).await;
         let gaps = probes(&long, first_wave_ends);
         println!(
             "{:?} = {:.3} R; probes {gaps:?} apart",
@@ -162,11 +155,8 @@ async fn settled_pacing_probes_rarely() {
 #[tokio::test(start_paused = true)]
 async fn tallyfy_per_minute_quota() {
     let minute = Duration::from_secs(60);
-    let limit = Limit::Window {
-        n: 100,
-        window: minute,
-    };
-    let long = run(Server::new(limit, false), RateLimiter::new(), 500, WORKERS).await;
+    let limit = SandboxLimit::fixed_window(100, minute);
+    let long = run(Server::new(limit), RateLimiter::new(), 500, WORKERS).await;
     let gaps = probes(&long, minute);
     println!("{long:?}");
     assert!(gaps.iter().all(|gap| *gap >= minute), "{long:?}");

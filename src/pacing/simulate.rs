@@ -1,15 +1,17 @@
-//! Test support: a rate-limited server simulated on tokio's paused clock (a token
-//! bucket or a fixed window, with or without `X-RateLimit-*` headers, answering as
-//! the sandbox's limiters do), and a listing of `pages` requests through `workers`
-//! concurrent tasks over it, paced by a [`RateLimiter`] or unpaced (each 429 retried
-//! after its `Retry-After` alone, as the retry policy does). Virtual time makes the
-//! runs exact, so paced and unpaced runs can be compared deterministically.
+//! Test support: a rate-limited server simulated on tokio's paused clock (the
+//! sandbox's own [`SandboxLimiter`]: a token bucket or a fixed window, with or without
+//! `X-RateLimit-*` headers, driven on virtual time), and a listing of `pages` requests
+//! through `workers` concurrent tasks over it, paced by a [`RateLimiter`] or unpaced
+//! (each 429 retried after its `Retry-After` alone, as the retry policy does).
+//! Virtual time makes the runs exact, so paced and unpaced runs can be compared
+//! deterministically.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
+use tallyfy_groups_sandbox::{SandboxLimit, SandboxLimiter};
 use tokio::time::Instant;
 
 use super::RateLimiter;
@@ -18,93 +20,38 @@ use super::RateLimiter;
 /// sandbox sleeps before its limiter decides) and answers at once.
 pub(super) const LATENCY: Duration = Duration::from_millis(20);
 
-/// A simulated limit.
-pub(super) enum Limit {
-    /// `rate` tokens per second, at most `burst`, full at the start.
-    Bucket { rate: f64, burst: f64 },
-    /// `n` per `window`, windows counted from the start.
-    Window { n: u64, window: Duration },
-}
-
-/// A simulated server: its limit, its state, and the times of its 429s.
+/// A simulated server: the sandbox's limiter on virtual time, and when it said 429.
 pub(super) struct Server {
-    limit: Limit,
-    headers: bool,
+    limiter: SandboxLimiter,
     start: Instant,
-    tokens: f64,
-    counted_at: Instant,
-    index: u64,
-    used: u64,
     refusals: Vec<Duration>,
 }
 
 impl Server {
-    pub(super) fn new(limit: Limit, headers: bool) -> Server {
-        let now = Instant::now();
-        let tokens = match limit {
-            Limit::Bucket { burst, .. } => burst,
-            Limit::Window { .. } => 0.0,
-        };
+    /// A server enforcing `limit`, its first window (or full bucket) starting now.
+    pub(super) fn new(limit: SandboxLimit) -> Server {
+        // Under the paused clock tokio's `Instant` is virtual; as a std `Instant` it
+        // is what the sandbox's limiter counts in.
+        let start = Instant::now();
         Server {
-            limit,
-            headers,
-            start: now,
-            tokens,
-            counted_at: now,
-            index: 0,
-            used: 0,
+            limiter: SandboxLimiter::starting_at(limit, start.into_std()),
+            start,
             refusals: Vec::new(),
         }
     }
 
-    /// Decides one request at `now`: its status and headers, whole seconds rounded
-    /// up as the sandbox sends them.
+    /// Decides one request at `now`: its status and headers, as the sandbox sends them.
     fn answer(&mut self, now: Instant) -> (StatusCode, HeaderMap) {
-        // (allowed, limit, remaining, reset, retry-after), times in seconds.
-        let (allowed, limit, remaining, reset, retry_after) = match self.limit {
-            Limit::Bucket { rate, burst } => {
-                let elapsed = (now - self.counted_at).as_secs_f64();
-                self.tokens = (self.tokens + elapsed * rate).min(burst);
-                self.counted_at = now;
-                let allowed = self.tokens >= 1.0;
-                if allowed {
-                    self.tokens -= 1.0;
-                }
-                let next = (1.0 - self.tokens).max(0.0) / rate;
-                let full = (burst - self.tokens) / rate;
-                let left = self.tokens.floor() as u64;
-                (allowed, burst as u64, left, full, next)
+        let verdict = self.limiter.check_at(now.into_std());
+        let mut headers = verdict.headers().clone();
+        match verdict.retry_after_secs() {
+            None => (StatusCode::OK, headers),
+            Some(secs) => {
+                self.refusals.push(now - self.start);
+                headers.insert("retry-after", HeaderValue::from(secs));
+                (StatusCode::TOO_MANY_REQUESTS, headers)
             }
-            Limit::Window { n, window } => {
-                let since = now - self.start;
-                let index = (since.as_nanos() / window.as_nanos()) as u64;
-                if index != self.index {
-                    (self.index, self.used) = (index, 0);
-                }
-                let allowed = self.used < n;
-                if allowed {
-                    self.used += 1;
-                }
-                let end = window.as_secs_f64() * (index + 1) as f64 - since.as_secs_f64();
-                (allowed, n, n - self.used, end, end)
-            }
-        };
-        let whole = |s: f64| (s.max(0.0).ceil() as u64).to_string();
-        let mut headers = HeaderMap::new();
-        let mut put = |name: &'static str, value: String| {
-            headers.insert(name, HeaderValue::from_str(&value).unwrap());
-        };
-        if self.headers {
-            put("x-ratelimit-limit", limit.to_string());
-            put("x-ratelimit-remaining", remaining.to_string());
-            put("x-ratelimit-reset", whole(reset));
         }
-        if allowed {
-            return (StatusCode::OK, headers);
-        }
-        self.refusals.push(now - self.start);
-        put("retry-after", whole(retry_after.max(1.0)));
-        (StatusCode::TOO_MANY_REQUESTS, headers)
     }
 }
 
