@@ -17,6 +17,7 @@ mod simulate;
 mod tests;
 mod window;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -86,7 +87,10 @@ struct State {
     streak: u32,
     window: Window,
     aimd: Aimd,
-    in_flight: u64,
+    /// Sequence numbers of the attempts sent and not answered yet.
+    in_flight: BTreeSet<u64>,
+    /// Attempts sent so far (the next one's sequence number).
+    sent: u64,
 }
 
 #[derive(Debug, Default)]
@@ -120,12 +124,14 @@ pub struct PacingStats {
 pub(crate) struct Permit {
     limiter: RateLimiter,
     epoch: u64,
+    /// Its place in the order attempts were sent.
+    seq: u64,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut state = self.limiter.lock();
-        state.in_flight = state.in_flight.saturating_sub(1);
+        state.in_flight.remove(&self.seq);
     }
 }
 
@@ -305,10 +311,13 @@ impl RateLimiter {
     fn admit(&self, state: &mut State, now: Instant) -> Permit {
         state.window.take();
         state.aimd.sending(now);
-        state.in_flight += 1;
+        let seq = state.sent;
+        state.sent += 1;
+        state.in_flight.insert(seq);
         Permit {
             limiter: self.clone(),
             epoch: state.epoch,
+            seq,
         }
     }
 
@@ -323,10 +332,14 @@ impl RateLimiter {
         let now = Instant::now();
         let signals = Signals::read(headers, SystemTime::now);
         let mut state = self.lock();
-        let others = state.in_flight.saturating_sub(1);
-        state
-            .window
-            .update(now, signals.remaining, signals.limit, signals.reset, others);
+        let sent_later = state.in_flight.range(permit.seq + 1..).count() as u64;
+        state.window.update(
+            now,
+            signals.remaining,
+            signals.limit,
+            signals.reset,
+            sent_later,
+        );
         if status != StatusCode::TOO_MANY_REQUESTS {
             if permit.epoch + 1 == state.epoch {
                 state.aimd.passed_late();

@@ -244,3 +244,36 @@ async fn adaptive_rate_climbs_slowly() {
     let high = limiter.stats().adaptive_rate.unwrap();
     assert!((high / low - 1.05).abs() < 1e-9, "{low} → {high}");
 }
+
+// Proves answers out of order do not end a burst early: of 8 requests in flight, the
+// last one sent is answered first with 2 left; the 7 sent before it reached the
+// server first and are in that count, so 2 more go at once (a burst of 10, not 8).
+// An answer to the first request then (9 left, 8 sent after it unanswered) cannot
+// raise the count, and the 11th request waits for the reset at 1 s.
+#[tokio::test(start_paused = true)]
+async fn answers_out_of_order_keep_the_whole_burst() {
+    let limiter = RateLimiter::new();
+    let t0 = Instant::now();
+    let mut permits = Vec::new();
+    for _ in 0..8 {
+        permits.push(limiter.ready(None).await.unwrap());
+    }
+    let quota = |left: &str| {
+        headers(&[
+            ("x-ratelimit-limit", "10"),
+            ("x-ratelimit-remaining", left),
+            ("x-ratelimit-reset", "1"),
+        ])
+    };
+    let last = permits.pop().unwrap();
+    limiter.observe(last, OK, &quota("2"));
+    for _ in 0..2 {
+        permits.push(limiter.ready(None).await.unwrap());
+    }
+    assert_eq!(Instant::now(), t0, "the 9th and 10th were held back");
+    let first = permits.remove(0);
+    limiter.observe(first, OK, &quota("9"));
+    let eleventh = limiter.ready(None).await.unwrap();
+    assert_eq!(t0.elapsed(), secs(1));
+    drop((eleventh, permits));
+}

@@ -21,16 +21,19 @@ pub(crate) struct Window {
 }
 
 impl Window {
-    /// Takes a response's headers. `others_in_flight` requests were sent and are not
-    /// answered yet: the server may not have counted them in `remaining`, so they are
-    /// taken off it (a conservative estimate).
+    /// Takes a response's headers. `sent_later` requests were sent after the one
+    /// answered and are not answered yet: the server may or may not have counted them
+    /// in `remaining`, so they are taken off it (a conservative estimate). Requests
+    /// sent before it and not answered yet reached the server first, so its count
+    /// already holds them; taking them off again would stop sending early (with
+    /// answers out of order, a burst of 10 ended at 8).
     pub(crate) fn update(
         &mut self,
         now: Instant,
         remaining: Option<u64>,
         limit: Option<u64>,
         reset: Option<Duration>,
-        others_in_flight: u64,
+        sent_later: u64,
     ) {
         if limit.is_some() {
             self.limit = limit;
@@ -38,7 +41,7 @@ impl Window {
         let Some(remaining) = remaining else {
             return;
         };
-        let mut estimate = remaining.saturating_sub(others_in_flight);
+        let mut estimate = remaining.saturating_sub(sent_later);
         // Answers come back out of order: within a window the lowest count wins.
         if let (Some(current), Some(reset_at)) = (self.remaining, self.reset_at)
             && reset_at > now
