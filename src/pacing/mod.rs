@@ -51,8 +51,8 @@ pub const MAX_FALLBACK_PAUSE: Duration = Duration::from_secs(60);
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
 ///   (seconds-until or a Unix time), requests are counted against what is left and,
 ///   when nothing is, wait for the reset instead of meeting a 429.
-/// - **Adaptation.** After a 429 the headers do not explain, requests are sent at 99 %
-///   of the rate the server let through over the last cycle, pause included: spread
+/// - **Adaptation.** After a 429 the headers do not explain, requests are sent at
+///   the rate the server let through over the last cycle, pause included: spread
 ///   evenly, or, when the `Retry-After` shows a quota window (2 s or more, and at least
 ///   two intervals of that rate), that many per window from the end of the pause. The
 ///   rate then climbs 5 % a minute, so a per-minute or per-hour quota is probed about
