@@ -163,3 +163,15 @@ async fn tallyfy_per_minute_quota() {
     assert!(long.throttled() <= WORKERS + 5, "{long:?}");
     assert!(long.took <= minute * 5, "{long:?}");
 }
+
+// Proves a declared quota matching the server's window keeps (c) free of 429s: with
+// `with_quota(60, 6 s)` requests go one every 0.1 s, never more than 60 into one of
+// the server's windows, and the listing takes the 20 s that spacing needs.
+#[tokio::test(start_paused = true)]
+async fn declared_quota_meets_no_429() {
+    let limiter = RateLimiter::with_quota(60, Duration::from_secs(6)).unwrap();
+    let declared = run(Server::new(window()), limiter, PAGES, WORKERS).await;
+    println!("declared quota: {declared:?}");
+    assert_eq!(declared.throttled(), 0, "{declared:?}");
+    assert!(declared.took <= Duration::from_secs(21), "{declared:?}");
+}
