@@ -160,7 +160,8 @@ impl CreateGroup {
 
     /// The members' user ids.
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
-        let ids = validate::member_ids(ids.into_iter().collect());
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let ids = validate::member_ids(&ids);
         self.body = self.body.and_then(|b| Ok(b.members(ids?)));
         self
     }
@@ -240,7 +241,7 @@ impl Changes {
         Ok(types::UpdateGroupRequest {
             name,
             description,
-            members: validate::member_ids(members)?,
+            members: validate::member_ids(&members)?,
             guests: self.guests.or(guests).unwrap_or_default(),
         })
     }
@@ -307,7 +308,7 @@ impl UpdateGroup {
     /// The complete new member list (it replaces the current one).
     pub fn members(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
         let ids: Vec<i64> = ids.into_iter().collect();
-        let checked = validate::member_ids(ids.clone()).map(|_| ids);
+        let checked = validate::member_ids(&ids).map(|_| ids);
         self.changes = self.changes.and_then(|c| {
             Ok(Changes {
                 members: Some(checked?),

@@ -144,7 +144,7 @@ impl Groups {
     ) -> Result<Group, Error> {
         let ids: Vec<i64> = ids.into_iter().collect();
         // Refused before the read: nothing is sent for an id no request may carry.
-        validate::member_ids(ids.clone())?;
+        validate::member_ids(&ids)?;
         self.modify(group_id, |m| m.add_members(ids.iter().copied()))
             .await
     }

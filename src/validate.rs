@@ -108,9 +108,9 @@ where
 /// Member ids as a request sends them: integers from 1 to the spec's maximum (the
 /// spec also allows digit strings, which Tallyfy's own client echoes back from a
 /// get; this crate always sends integers).
-pub(crate) fn member_ids(ids: Vec<i64>) -> Result<Vec<RequestMemberId>, Rejected> {
-    ids.into_iter()
-        .map(|id| {
+pub(crate) fn member_ids(ids: &[i64]) -> Result<Vec<RequestMemberId>, Rejected> {
+    ids.iter()
+        .map(|&id| {
             u64::try_from(id)
                 .ok()
                 .filter(|_| id <= MEMBER_ID_MAX)
