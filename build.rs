@@ -164,9 +164,28 @@ fn spec_facts(spec: &openapiv3::OpenAPI) -> Result<String, String> {
             _ => None,
         })
         .ok_or("components.parameters.TallyfyClient has no string default")?;
+    let client_header = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.parameters.get("TallyfyClient"))
+        .and_then(|p| p.as_item())
+        .map(|p| p.parameter_data_ref().name.to_ascii_lowercase())
+        .ok_or("components.parameters.TallyfyClient has no name")?;
     out.push_str(&format!(
         "/// The default of the `X-Tallyfy-Client` header parameter.\n\
-         pub const TALLYFY_CLIENT_DEFAULT: &str = {client_default:?};\n"
+         pub const TALLYFY_CLIENT_DEFAULT: &str = {client_default:?};\n\
+         /// The name of that header parameter, lower case (as `HeaderName::from_static` wants it).\n\
+         pub const TALLYFY_CLIENT_HEADER: &str = {client_header:?};\n"
+    ));
+
+    let base_url = spec
+        .servers
+        .first()
+        .map(|server| server.url.trim_end_matches('/').to_owned())
+        .ok_or("the spec lists no servers")?;
+    out.push_str(&format!(
+        "/// The first of the spec's `servers`: the documented base URL.\n\
+         pub const BASE_URL_DEFAULT: &str = {base_url:?};\n"
     ));
     Ok(out)
 }

@@ -26,7 +26,7 @@ use common::{RawList, median, p10_p90, us, verdict};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tallyfy_groups::MemberId;
-use tallyfy_groups::generated::types::GroupList;
+use tallyfy_groups::raw::types::GroupList;
 use tallyfy_groups_sandbox::Sandbox;
 
 /// A page whose groups use `G`, so one field at a time can be made like ours.

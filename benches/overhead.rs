@@ -3,7 +3,7 @@
 //!
 //! Compares, in one process and interleaved (request by request, alternating which
 //! goes first), the full stack — `client.groups().get(id).send()` and a one-page
-//! `list().per_page(100).send()` with hooks, the default retry policy (enabled, never
+//! `list().page_size(100).send()` with hooks, the default retry policy (enabled, never
 //! triggered), timeouts and decoding into the generated types — with a hand-written
 //! `reqwest` + `serde_json` call sending the same four headers and decoding into the
 //! minimal structs of `common`. Reports the median time of a single request on each
@@ -133,8 +133,8 @@ impl Raw {
     /// of a timeout alone, without anything else of ours.
     fn with_timeouts(base_url: &str, org_id: &str) -> Raw {
         let http = common::raw_http_client_builder()
-            .connect_timeout(tallyfy_groups::DEFAULT_CONNECT_TIMEOUT)
-            .timeout(tallyfy_groups::DEFAULT_REQUEST_TIMEOUT)
+            .connect_timeout(std::time::Duration::from_secs(10)) // the crate's default
+            .timeout(std::time::Duration::from_secs(30)) // the crate's default
             .build()
             .expect("a reqwest client");
         Raw::from_http(http, base_url, org_id)
@@ -225,7 +225,7 @@ async fn ours_once(client: &Client, op: Op, group_id: &str) -> usize {
             group.members.len() + group.id.len()
         }
         Op::List => {
-            let page = client.groups().list().per_page(100).send().await;
+            let page = client.groups().list().page_size(100).send().await;
             page.expect("list").items().len()
         }
     }
@@ -460,7 +460,7 @@ fn print_future_sizes(base_url: &str) {
         "future sizes (bytes): ours get {}, ours list {}, generated get_group {}, raw get {}, \
          raw list {}",
         std::mem::size_of_val(&client.groups().get(PROFILE_GROUP_ID).send()),
-        std::mem::size_of_val(&client.groups().list().per_page(100).send()),
+        std::mem::size_of_val(&client.groups().list().page_size(100).send()),
         std::mem::size_of_val(&generated),
         std::mem::size_of_val(&raw.get(PROFILE_GROUP_ID)),
         std::mem::size_of_val(&raw.list()),

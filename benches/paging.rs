@@ -124,7 +124,7 @@ async fn stream_ids(client: &Client, concurrency: usize) -> (Vec<String>, Durati
     let ids = client
         .groups()
         .list()
-        .per_page(100)
+        .page_size(100)
         .into_paginator()
         .concurrency(concurrency)
         .items()
@@ -307,7 +307,7 @@ fn child(args: &[String]) -> ExitCode {
         let mut stream = client
             .groups()
             .list()
-            .per_page(100)
+            .page_size(100)
             .into_paginator()
             .concurrency(concurrency)
             .items();

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use tallyfy_groups::{Client, Error};
+use tallyfy_groups::{Client, Error, RateLimiter};
 use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 struct Plan {
@@ -83,7 +83,11 @@ fn client(sandbox: &Sandbox, paced: bool) -> Client {
         .token("bench-token")
         .org_id(sandbox.org_id())
         .base_url(sandbox.base_url())
-        .pacing(paced)
+        .rate_limiter(if paced {
+            RateLimiter::new()
+        } else {
+            RateLimiter::unpaced()
+        })
         .build()
         .expect("the bench client builds")
 }
@@ -109,7 +113,7 @@ async fn listing(
         .groups()
         .list()
         .sort_by(tallyfy_groups::SortBy::Name)
-        .per_page(PER_PAGE as u32)
+        .page_size(PER_PAGE as u32)
         .into_paginator()
         .concurrency(8)
         .pages();
@@ -292,7 +296,7 @@ async fn all_ids(client: &Client, concurrency: usize) -> (Vec<String>, Duration)
     let ids: Vec<String> = client
         .groups()
         .list()
-        .per_page(100)
+        .page_size(100)
         .into_paginator()
         .concurrency(concurrency)
         .items()

@@ -23,7 +23,7 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote!(crate::transport::Settings))
+        .with_inner_type(quote::quote!(crate::request::Settings))
         // Timestamps decode through the crate's own type: chrono's strict RFC 3339
         // parser first (several times faster than its serde path), the general one
         // as a fallback. See src/timestamp.rs and BENCHMARKS.md.

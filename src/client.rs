@@ -10,25 +10,24 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 
 use crate::auth::Token;
 use crate::capture::Capture;
+use crate::core::{Core, Org};
 use crate::error::Error;
 use crate::generated::Client as RawClient;
-use crate::generated::spec::TALLYFY_CLIENT_DEFAULT;
+use crate::generated::spec::{BASE_URL_DEFAULT, TALLYFY_CLIENT_DEFAULT, TALLYFY_CLIENT_HEADER};
 use crate::groups::Groups;
 use crate::pacing::RateLimiter;
+use crate::request::{PerRequest, Settings};
 use crate::retry::RetryPolicy;
-use crate::transport::DEFAULT_THROTTLE_DEADLINE;
-use crate::transport::{DEFAULT_MAX_BODY_BYTES, PerRequest, Settings};
 use crate::validate;
-use crate::write::{DEFAULT_CONFLICT_RETRIES, Writes};
 
-/// The documented base URL of the Tallyfy API.
-pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
-/// The `X-Tallyfy-Client` value Tallyfy's API clients send (the spec's default).
-pub const DEFAULT_TALLYFY_CLIENT: &str = TALLYFY_CLIENT_DEFAULT;
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default timeout for a whole request, body included.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The documented base URL of the Tallyfy API: the first of the spec's `servers`.
+pub const DEFAULT_BASE_URL: &str = BASE_URL_DEFAULT;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// 8 MiB, far above any real Groups page.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+const THROTTLE_DEADLINE: Duration = Duration::from_secs(15 * 60);
+const CONFLICT_RETRIES: u32 = 3;
 
 /// Environment variable holding the access token.
 pub const ENV_TOKEN: &str = "TALLYFY_ACCESS_TOKEN";
@@ -37,13 +36,12 @@ pub const ENV_ORG_ID: &str = "TALLYFY_ORG_ID";
 /// Environment variable overriding the base URL.
 pub const ENV_BASE_URL: &str = "TALLYFY_BASE_URL";
 
-/// A client for one organisation's groups. Cheap to clone; clones share connections.
+/// A client for one organisation's groups. Cheap to clone; clones share connections,
+/// the rate limiter and the per-group write locks.
 #[derive(Clone)]
 pub struct Client {
-    raw: Arc<RawClient>,
-    org_id: Arc<str>,
-    /// Per-group write locks and settings, shared by every clone.
-    writes: Arc<Writes>,
+    /// The core bound to the configured organisation.
+    org: Org,
 }
 
 impl Client {
@@ -60,39 +58,36 @@ impl Client {
 
     /// The groups of the configured organisation.
     pub fn groups(&self) -> Groups {
-        Groups::new(self, self.org_id.clone())
+        Groups::new(self.org.clone())
     }
 
-    /// The groups of another organisation, with the same token and settings.
-    pub fn groups_of(&self, org_id: impl Into<String>) -> Groups {
-        Groups::new(self, Arc::from(org_id.into()))
+    /// The groups of another organisation, with the same token and settings (and the
+    /// same write locks and rate limiter).
+    pub fn groups_of(&self, org_id: impl AsRef<str>) -> Groups {
+        Groups::new(Org::new(self.org.core_arc(), org_id.as_ref()))
     }
 
     /// The configured organisation id.
     pub fn org_id(&self) -> &str {
-        &self.org_id
+        self.org.name()
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&*self.raw)
+        progenitor_client::ClientInfo::baseurl(self.raw())
     }
 
     /// The generated client, for anything the typed layer does not cover. It carries
     /// the same headers, timeouts, retries and limits.
     pub fn raw(&self) -> &RawClient {
-        &self.raw
+        self.org.core().raw()
     }
 
     /// The rate limiter pacing this client (shared with its clones): its
     /// [`stats`](RateLimiter::stats), the current pause, or to share it with another
     /// client through [`ClientBuilder::rate_limiter`].
     pub fn rate_limiter(&self) -> &RateLimiter {
-        &progenitor_client::ClientInfo::inner(&*self.raw).limiter
-    }
-
-    pub(crate) fn writes(&self) -> &Writes {
-        &self.writes
+        &progenitor_client::ClientInfo::inner(self.raw()).limiter
     }
 }
 
@@ -100,7 +95,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
-            .field("org_id", &self.org_id)
+            .field("org_id", &self.org_id())
             .field("token", &Token::REDACTED)
             .finish_non_exhaustive()
     }
@@ -123,8 +118,6 @@ pub struct ClientBuilder {
     capture: Option<Capture>,
     http: Option<reqwest::Client>,
     limiter: Option<RateLimiter>,
-    quota: Option<(u32, Duration)>,
-    pacing: bool,
     throttle_deadline: Duration,
     conflict_retries: u32,
 }
@@ -136,20 +129,18 @@ impl Default for ClientBuilder {
             org_id: None,
             base_url: DEFAULT_BASE_URL.to_string(),
             user_agent: concat!("tallyfy-groups/", env!("CARGO_PKG_VERSION")).to_string(),
-            tallyfy_client: DEFAULT_TALLYFY_CLIENT.to_string(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            tallyfy_client: TALLYFY_CLIENT_DEFAULT.to_string(),
+            connect_timeout: CONNECT_TIMEOUT,
+            request_timeout: REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_body_bytes: MAX_BODY_BYTES,
             allow_insecure_http: false,
             extra_headers: Vec::new(),
             capture: None,
             http: None,
             limiter: None,
-            quota: None,
-            pacing: true,
-            throttle_deadline: DEFAULT_THROTTLE_DEADLINE,
-            conflict_retries: DEFAULT_CONFLICT_RETRIES,
+            throttle_deadline: THROTTLE_DEADLINE,
+            conflict_retries: CONFLICT_RETRIES,
         }
     }
 }
@@ -178,8 +169,6 @@ impl fmt::Debug for ClientBuilder {
             .field("capture", &self.capture.is_some())
             .field("http_client", &self.http.is_some())
             .field("rate_limiter", &self.limiter)
-            .field("rate_limit", &self.quota)
-            .field("pacing", &self.pacing)
             .field("throttle_deadline", &self.throttle_deadline)
             .field("conflict_retries", &self.conflict_retries)
             .finish()
@@ -241,7 +230,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The `X-Tallyfy-Client` header; default `APIClient`.
+    /// The `X-Tallyfy-Client` header; default `APIClient` (the spec's default).
     pub fn tallyfy_client(mut self, value: impl Into<String>) -> Self {
         self.tallyfy_client = value.into();
         self
@@ -303,36 +292,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Never send more than `n` requests per `per`, evenly spaced (Tallyfy publishes
-    /// 100 per minute per organisation: `.rate_limit(100, Duration::from_secs(60))`).
-    /// On top of the pacing every client does (see [`RateLimiter`]). `n == 0` or a
-    /// zero `per` fails at `build()`. For a quota shared between clients, give them
-    /// one [`RateLimiter::with_quota`] through [`rate_limiter`](Self::rate_limiter).
-    pub fn rate_limit(mut self, n: u32, per: Duration) -> Self {
-        self.quota = Some((n, per));
-        self
-    }
-
-    /// Paces this client with `limiter`, shared with every other client given it
-    /// (Tallyfy's quotas are per organisation and per user). Default: a limiter of
-    /// the client's own, shared by its clones.
+    /// Paces this client with `limiter`; default a [`RateLimiter::new`] of the
+    /// client's own, shared by its clones. The one setting for rate limiting: give a
+    /// [`RateLimiter::with_quota`] to declare a quota (Tallyfy publishes 100 per
+    /// minute per organisation), the same limiter to several clients to share one
+    /// (Tallyfy's quotas are per organisation and per user), or
+    /// [`RateLimiter::unpaced`] to turn pacing off (a 429 is then retried by the
+    /// [`RetryPolicy`] alone, using up its retries).
     pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
         self.limiter = Some(limiter);
         self
     }
 
-    /// Turns pacing on (the default) or off. Off, nothing is held back: a 429 is
-    /// retried by the [`RetryPolicy`] alone, using up its retries, and the listing
-    /// fails when they run out. Requests are still counted in
-    /// [`Client::rate_limiter`]'s stats.
-    pub fn pacing(mut self, on: bool) -> Self {
-        self.pacing = on;
-        self
-    }
-
     /// The longest one call may be held by rate limiting (pauses after 429s, pacing,
     /// waiting for a quota to reset) before it fails with [`Error::RateLimited`];
-    /// default [`DEFAULT_THROTTLE_DEADLINE`] (15 minutes). While paced, 429s do not
+    /// default 15 minutes. While paced, 429s do not
     /// use up the [`RetryPolicy`]'s retries; this deadline bounds them instead. Each
     /// page of a listing is one call: a listing fails only when one page is held
     /// this long, with the page's number in the error. The call fails as soon as a
@@ -344,7 +318,7 @@ impl ClientBuilder {
 
     /// How often a read-modify-write (`modify`, the membership helpers, an `update`
     /// with unset fields) re-applies its change when the read just before its PUT shows
-    /// that someone else changed the group; default [`DEFAULT_CONFLICT_RETRIES`] (3).
+    /// that someone else changed the group; default 3.
     /// After that it fails with [`Error::Conflict`]. `0`: fail at the first change seen.
     pub fn conflict_retries(mut self, retries: u32) -> Self {
         self.conflict_retries = retries;
@@ -360,14 +334,16 @@ impl ClientBuilder {
         })?;
         let org_id = self.org_id.unwrap_or_default();
         validate::org_id(&org_id)?;
+        // The spec declares the client header; its name comes from there.
+        let client_header = header::HeaderName::from_static(TALLYFY_CLIENT_HEADER);
         let base_url = self.base_url.trim().trim_end_matches('/').to_string();
         check_transport(&base_url, self.allow_insecure_http)?;
 
         let mut headers = HeaderMap::new();
         headers.insert(header::AUTHORIZATION, token.header_value()?);
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        // `Accept` is the generated code's, on every request.
         headers.insert(
-            "x-tallyfy-client",
+            client_header,
             HeaderValue::from_str(&self.tallyfy_client)
                 .map_err(|_| Error::invalid("tallyfy_client", "not a valid header value"))?,
         );
@@ -405,43 +381,18 @@ impl ClientBuilder {
                 (http, None)
             }
         };
-        let limiter = match (self.limiter, self.quota, self.pacing) {
-            (Some(shared), None, true) => shared,
-            (Some(_), Some(_), _) => {
-                return Err(Error::Config(
-                    "rate_limit(…) and a shared rate_limiter(…): give the shared one the \
-                     quota with RateLimiter::with_quota"
-                        .into(),
-                ));
-            }
-            (Some(_), None, false) => {
-                return Err(Error::Config(
-                    "pacing(false) and a shared rate_limiter(…): share \
-                     RateLimiter::unpaced() instead"
-                        .into(),
-                ));
-            }
-            (None, Some((n, per)), true) => RateLimiter::with_quota(n, per)?,
-            (None, Some(_), false) => {
-                return Err(Error::Config(
-                    "rate_limit(…) needs pacing; remove pacing(false)".into(),
-                ));
-            }
-            (None, None, true) => RateLimiter::new(),
-            (None, None, false) => RateLimiter::unpaced(),
-        };
         let settings = Settings {
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
             capture: self.capture,
             per_request,
-            limiter,
+            limiter: self.limiter.unwrap_or_default(),
             throttle_deadline: self.throttle_deadline,
         };
+        let raw = RawClient::new_with_client(&base_url, http, settings);
+        let core = Arc::new(Core::new(raw, self.conflict_retries));
         Ok(Client {
-            raw: Arc::new(RawClient::new_with_client(&base_url, http, settings)),
-            org_id: Arc::from(org_id),
-            writes: Arc::new(Writes::new(self.conflict_retries)),
+            org: Org::new(core, &org_id),
         })
     }
 }

@@ -179,7 +179,7 @@ impl ApiError {
             code: None,
             field_errors: BTreeMap::new(),
             request_id: header_str(headers, "x-request-id").map(str::to_owned),
-            retry_after: crate::retry::retry_after(headers),
+            retry_after: crate::retry_after::read(headers, std::time::SystemTime::now).duration(),
             body: None,
             snippet: None,
         };

@@ -8,7 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use serde_json::{Value, json};
 
 use crate::generated::types::{ErrorBody, GroupList, GroupResponse};
-use crate::response::{api_error_from_bytes, decode_error};
+use crate::request::{api_error_from_bytes, decode_error};
 
 const KEYS: &[&str] = &[
     "data",

@@ -29,52 +29,55 @@
 #![warn(missing_docs)]
 
 mod auth;
-mod body;
 mod capture;
 mod client;
+mod core;
 mod error;
 #[cfg(test)]
 mod fuzz_tests;
-pub mod generated;
+mod generated;
 mod groups;
-mod hooks;
 mod list;
 mod membership;
 mod model;
 mod pacing;
 mod paging;
-mod response;
+mod request;
 mod retry;
-mod send_sync;
+mod retry_after;
 mod timestamp;
 mod tls;
-mod transport;
+mod update;
 mod validate;
-mod write;
 
 pub use capture::{Capture, CapturedResponse};
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_TALLYFY_CLIENT, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN,
-};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN};
 pub use error::{ApiError, Error};
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
-pub use list::{DEFAULT_STREAM_PAGE_SIZE, GroupStream, ListGroups, PageStream};
+pub use list::ListGroups;
 pub use membership::Membership;
 pub use model::{ErrorBody, Group, MemberId, Pagination, SortBy};
-pub use pacing::{MAX_FALLBACK_PAUSE, MAX_PAUSE, PacingStats, RateLimiter};
-pub use paging::{Items, ListingSummary, Page, PageRequest, Pages, Paginator};
-pub use retry::{DEFAULT_MAX_RETRY_AFTER, RetryPolicy};
+pub use pacing::{PacingStats, RateLimiter};
+pub use paging::{Items, ListingSummary, Page, Pages, Paginator};
+pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
-pub use transport::{DEFAULT_MAX_BODY_BYTES, DEFAULT_THROTTLE_DEADLINE};
 pub use validate::MAX_PER_PAGE;
-pub use write::DEFAULT_CONFLICT_RETRIES;
 
-/// The generated client as the typed layer configures it ([`Client::raw`]), and the
-/// settings it carries for the request path.
+/// The generated client and types, as the typed layer configures them
+/// ([`Client::raw`]), for anything the typed layer does not cover. Its calls return
+/// progenitor's own error type; their requests take the same path as the typed
+/// layer's (headers, pacing, retries, the body limit).
 pub mod raw {
     pub use crate::generated::Client;
-    pub use crate::transport::Settings;
+    pub use crate::generated::types;
+}
+
+/// Not a stable API: the seam through which the pacing simulation
+/// (`tests/pacing_simulation/`) drives a [`RateLimiter`] on tokio's paused clock
+/// without HTTP. Hidden from the documentation; it may change in any release.
+#[doc(hidden)]
+pub mod simulation {
+    pub use crate::pacing::{Observation, Overdue, Permit};
 }
 
 /// The README's examples, compiled as doctests.

@@ -3,28 +3,21 @@
 //! page after page). Knows nothing of how streams work.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
-use crate::client::Client;
+use crate::core::{ListQuery, Org};
 use crate::error::Error;
-use crate::generated::spec::{LIST_GROUPS, PER_PAGE_MAX};
-use crate::generated::types;
+use crate::generated::spec::PER_PAGE_MAX;
+use crate::generated::types::ListGroupsWith;
 use crate::model::{Group, SortBy};
 use crate::paging::{Items, Page, PageRequest, Pages, Paginator};
-use crate::response::send;
 use crate::validate::{self, Rejected};
 
-/// The page size a paginator asks for when none was set with
-/// [`ListGroups::page_size`]: the API's maximum, so a listing takes as few round trips
-/// as possible. A single [`ListGroups::send`] keeps the API's own default (10).
-pub const DEFAULT_STREAM_PAGE_SIZE: u32 = PER_PAGE_MAX;
+/// The page size a paginator asks for when none was set: the API's maximum, so a
+/// listing takes as few round trips as possible.
+const STREAM_PAGE_SIZE: u32 = PER_PAGE_MAX;
 
-/// A listing's pages as a stream; see [`Paginator::pages`].
-pub type PageStream = Pages<ListGroups>;
-/// A listing's groups as a stream; see [`Paginator::items`].
-pub type GroupStream = Items<ListGroups>;
-
-/// Related data a listing can include (`with`).
+/// Related data a listing can include (`with`), in the order the spec's pattern
+/// lists them; joined, they are checked against that pattern by the generated type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Includes {
     assets: bool,
@@ -34,7 +27,7 @@ struct Includes {
 
 impl Includes {
     /// The `with` parameter, e.g. `assets,users`, if anything is included.
-    fn parameter(self) -> Option<String> {
+    fn parameter(self) -> Result<Option<ListGroupsWith>, Rejected> {
         let names = [
             (self.assets, "assets"),
             (self.users, "users"),
@@ -45,7 +38,12 @@ impl Includes {
             .filter(|(on, _)| *on)
             .map(|(_, name)| *name)
             .collect();
-        (!listed.is_empty()).then(|| listed.join(","))
+        if listed.is_empty() {
+            return Ok(None);
+        }
+        ListGroupsWith::try_from(listed.join(","))
+            .map(Some)
+            .map_err(|e| Rejected::new("with", e.to_string()))
     }
 }
 
@@ -57,28 +55,20 @@ impl Includes {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent or streamed"]
 pub struct ListGroups {
-    client: Client,
-    org_id: Arc<str>,
-    q: Option<String>,
-    sort_by: Option<SortBy>,
-    sort: Option<String>,
+    org: Org,
+    query: ListQuery,
     with: Includes,
-    per_page: Option<NonZeroU32>,
     page: NonZeroU32,
     /// The first rejected argument, reported when the request is sent.
     invalid: Option<Rejected>,
 }
 
 impl ListGroups {
-    pub(crate) fn new(client: Client, org_id: Arc<str>) -> Self {
+    pub(crate) fn new(org: Org) -> Self {
         ListGroups {
-            client,
-            org_id,
-            q: None,
-            sort_by: None,
-            sort: None,
+            org,
+            query: ListQuery::default(),
             with: Includes::default(),
-            per_page: None,
             page: NonZeroU32::MIN,
             invalid: None,
         }
@@ -93,13 +83,13 @@ impl ListGroups {
     /// it is not sent (the server turns `""` into null).
     pub fn q(mut self, text: impl Into<String>) -> Self {
         let text = text.into();
-        self.q = (!text.trim().is_empty()).then_some(text);
+        self.query.q = (!text.trim().is_empty()).then_some(text);
         self
     }
 
     /// Sort field.
     pub fn sort_by(mut self, field: SortBy) -> Self {
-        self.sort_by = Some(field);
+        self.query.sort_by = Some(field);
         self
     }
 
@@ -109,7 +99,7 @@ impl ListGroups {
     /// sent (the server would turn `""` into null anyway).
     pub fn sort(mut self, direction: impl Into<String>) -> Self {
         let direction = direction.into();
-        self.sort = (!direction.trim().is_empty()).then_some(direction);
+        self.query.sort = (!direction.trim().is_empty()).then_some(direction);
         self
     }
 
@@ -131,21 +121,17 @@ impl ListGroups {
         self
     }
 
-    /// Page size, 1 to 100. When unset, [`send`](ListGroups::send) gets the API's
-    /// default (10) and a paginator asks for [`DEFAULT_STREAM_PAGE_SIZE`] (100).
-    pub fn page_size(self, size: u32) -> Self {
+    /// Page size (`per_page`), 1 to [`MAX_PER_PAGE`](crate::MAX_PER_PAGE) (100). When
+    /// unset, [`send`](ListGroups::send) gets the API's default (10) and a paginator
+    /// asks for the maximum, for the fewest round trips.
+    pub fn page_size(mut self, size: u32) -> Self {
         match validate::per_page(size) {
-            Ok(size) => ListGroups {
-                per_page: Some(size),
-                ..self
-            },
+            Ok(size) => {
+                self.query.per_page = Some(size);
+                self
+            }
             Err(e) => self.reject(e),
         }
-    }
-
-    /// Same as [`ListGroups::page_size`], under the API's name.
-    pub fn per_page(self, size: u32) -> Self {
-        self.page_size(size)
     }
 
     /// The page to fetch (from 1); a paginator starts here. Page numbers count pages
@@ -162,56 +148,27 @@ impl ListGroups {
         if let Some(rejected) = self.invalid {
             return Err(rejected.into());
         }
-        let org_id = validate::org_id(&self.org_id)?;
-        let with = match self.with.parameter() {
-            Some(with) => Some(
-                types::ListGroupsWith::try_from(with)
-                    .map_err(|e| Error::invalid("with", e.to_string()))?,
-            ),
-            None => None,
+        let page = self.page.get();
+        let query = ListQuery {
+            with: self.with.parameter()?,
+            page: Some(self.page),
+            ..self.query
         };
-        let mut request = self
-            .client
-            .raw()
-            .list_groups()
-            .org_id(org_id)
-            .page(self.page);
-        if let Some(q) = self.q {
-            request = request.q(q);
-        }
-        if let Some(sort_by) = self.sort_by {
-            request = request.sort_by(sort_by);
-        }
-        if let Some(sort) = self.sort {
-            request = request.sort(sort);
-        }
-        if let Some(with) = with {
-            request = request.with(with);
-        }
-        if let Some(per_page) = self.per_page {
-            request = request.per_page(per_page);
-        }
-        let list = send(&LIST_GROUPS, request.send())
-            .await
-            .map_err(|error| error.on_page(self.page.get()))?;
+        let list = (self.org.list(&query).await).map_err(|error| error.on_page(page))?;
         let (pagination, meta_extra) = match list.meta {
             Some(meta) => (meta.pagination, meta.extra),
             None => (None, serde_json::Map::new()),
         };
-        Ok(Page::new(
-            list.data,
-            pagination,
-            self.page.get(),
-            self.per_page.map(NonZeroU32::get),
-        )
-        .with_unknown_keys(list.extra, meta_extra))
+        let per_page = query.per_page.map(NonZeroU32::get);
+        Ok(Page::new(list.data, pagination, page, per_page)
+            .with_unknown_keys(list.extra, meta_extra))
     }
 
     /// The listing as a paginator, whose streams send this request page after page
     /// from [`page`](ListGroups::page) (default 1), with every parameter (`q`,
     /// `sort_by`, `sort`, `with`, `per_page`) on every page. Without
-    /// [`page_size`](ListGroups::page_size), pages of [`DEFAULT_STREAM_PAGE_SIZE`] (100,
-    /// the API's maximum) are requested, for the fewest round trips.
+    /// [`page_size`](ListGroups::page_size), pages of 100 (the API's maximum) are
+    /// requested, for the fewest round trips.
     ///
     /// ```no_run
     /// # async fn demo(client: tallyfy_groups::Client) -> Result<(), tallyfy_groups::Error> {
@@ -230,19 +187,19 @@ impl ListGroups {
     /// # }
     /// ```
     pub fn into_paginator(mut self) -> Paginator<ListGroups> {
-        if self.per_page.is_none() {
-            self.per_page = NonZeroU32::new(DEFAULT_STREAM_PAGE_SIZE);
+        if self.query.per_page.is_none() {
+            self.query.per_page = NonZeroU32::new(STREAM_PAGE_SIZE);
         }
         Paginator::new(self)
     }
 
     /// Every group of the listing, as a stream: `into_paginator().items()`.
-    pub fn items(self) -> GroupStream {
+    pub fn items(self) -> Items<ListGroups> {
         self.into_paginator().items()
     }
 
     /// Every page of the listing, as a stream: `into_paginator().pages()`.
-    pub fn pages(self) -> PageStream {
+    pub fn pages(self) -> Pages<ListGroups> {
         self.into_paginator().pages()
     }
 }
@@ -255,7 +212,7 @@ impl PageRequest for ListGroups {
     }
 
     fn page_size(&self) -> Option<u32> {
-        self.per_page.map(NonZeroU32::get)
+        self.query.per_page.map(NonZeroU32::get)
     }
 
     fn for_page(&self, n: u32) -> Self {

@@ -1,6 +1,6 @@
 //! Membership changes without loss. Tallyfy has no add-member endpoint: PUT replaces
 //! `members` and `guests` whole, so each helper reads the group, applies the change,
-//! and writes every field back, through [`crate::write`]'s guarded read-modify-write.
+//! and writes every field back, through the core's guarded read-modify-write.
 //! Never sends a PUT when nothing changes.
 //!
 //! **What is guaranteed:** changes made through one [`Client`](crate::Client) and its
@@ -10,13 +10,14 @@
 //! check, so another writer's PUT that lands between that last read and our PUT is
 //! still overwritten.
 
+use crate::core::Plan;
 use crate::error::Error;
 use crate::groups::Groups;
 use crate::model::Group;
+use crate::update::Changes;
 use crate::validate;
-use crate::write::{Plan, read_modify_write};
 
-/// The editable membership of a group, handed to [`Groups::modify`]'s closure.
+/// The editable membership of a group, handed to [`Groups::modify_membership`]'s closure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
     /// Member user ids, in the group's order.
@@ -115,24 +116,25 @@ impl Groups {
     /// at most [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
     /// [`Error::Conflict`]. A PUT by another writer landing after that last read is
     /// still overwritten: the API offers no version check.
-    pub async fn modify(
+    pub async fn modify_membership(
         &self,
         group_id: &str,
         mut change: impl FnMut(&mut Membership),
     ) -> Result<Group, Error> {
-        validate::group_id(group_id)?;
-        read_modify_write(self, group_id, |current| {
-            let before = Membership::of(current)?;
-            let mut after = before.clone();
-            change(&mut after);
-            if after == before {
-                return Ok(Plan::Nothing);
-            }
-            let change = before.describe_change(&after);
-            let body = crate::groups::membership_body(current, after.members, after.guests)?;
-            Ok(Plan::Put { change, body })
-        })
-        .await
+        let group = validate::group_id(group_id)?;
+        (self.org())
+            .read_modify_write(&group, |current| {
+                let before = Membership::of(current)?;
+                let mut after = before.clone();
+                change(&mut after);
+                if after == before {
+                    return Ok(Plan::Nothing);
+                }
+                let change = before.describe_change(&after);
+                let body = Changes::membership(current, after.members, after.guests)?;
+                Ok(Plan::Put { change, body })
+            })
+            .await
     }
 
     /// Adds members to a group, keeping everything else. Ids already present are
@@ -145,7 +147,7 @@ impl Groups {
         let ids: Vec<i64> = ids.into_iter().collect();
         // Refused before the read: nothing is sent for an id no request may carry.
         validate::member_ids(&ids)?;
-        self.modify(group_id, |m| m.add_members(ids.iter().copied()))
+        self.modify_membership(group_id, |m| m.add_members(ids.iter().copied()))
             .await
     }
 
@@ -157,7 +159,7 @@ impl Groups {
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<Group, Error> {
         let ids: Vec<i64> = ids.into_iter().collect();
-        self.modify(group_id, |m| m.remove_members(ids.iter().copied()))
+        self.modify_membership(group_id, |m| m.remove_members(ids.iter().copied()))
             .await
     }
 
@@ -169,7 +171,7 @@ impl Groups {
         emails: impl IntoIterator<Item = S>,
     ) -> Result<Group, Error> {
         let emails: Vec<String> = emails.into_iter().map(Into::into).collect();
-        self.modify(group_id, |m| m.add_guests(emails.iter().cloned()))
+        self.modify_membership(group_id, |m| m.add_guests(emails.iter().cloned()))
             .await
     }
 
@@ -181,7 +183,7 @@ impl Groups {
         emails: impl IntoIterator<Item = S>,
     ) -> Result<Group, Error> {
         let emails: Vec<S> = emails.into_iter().collect();
-        self.modify(group_id, |m| {
+        self.modify_membership(group_id, |m| {
             m.remove_guests(emails.iter().map(AsRef::as_ref))
         })
         .await

@@ -1,16 +1,16 @@
-//! Retry policy: which failures are retried, how long to wait, and `Retry-After` parsing.
-//! Owns the decisions only (the one list of what is retried, which
-//! [`Error::is_retryable`](crate::Error::is_retryable) also answers from); the loop
-//! that applies them lives in `transport`.
+//! Retry policy: which failures are retried and how long to back off. Owns the
+//! decisions only (the one list of what is retried, which
+//! [`Error::is_retryable`](crate::Error::is_retryable) also answers from, and the one
+//! cap on waiting); `Retry-After` is read by `retry_after` and the loop that applies
+//! the decisions lives in `request`.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
-/// The default cap on a server's `Retry-After`: 120 s.
-pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// The default cap on waiting: 120 s.
+const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 /// When and how often a request is retried.
 ///
@@ -18,11 +18,16 @@ pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// every method (the request was not processed); 502, 503, 504 and connection
 /// failures only for GET, PUT and DELETE, so a POST that may have reached the
 /// server is never sent twice. `Retry-After` (seconds or an HTTP date) is
-/// honoured up to [`RetryPolicy::max_retry_after`], by default
-/// [`DEFAULT_MAX_RETRY_AFTER`] (120 s, as Tallyfy's Python SDK 3.1.0: a per-minute
-/// window can ask for up to 60 s, and a shorter cap sends the retry back into the
-/// same window); otherwise the delay grows exponentially from 0.5 s to 8 s with
-/// jitter.
+/// honoured up to [`RetryPolicy::max_retry_after`], 120 s by default (as Tallyfy's
+/// Python SDK 3.1.0: a per-minute window can ask for up to 60 s, and a shorter cap
+/// sends the retry back into the same window); otherwise the delay grows
+/// exponentially from 0.5 s to 8 s with jitter.
+///
+/// `max_retry_after` is the client's one cap on waiting on a server's word: it
+/// bounds the retry after a 503's `Retry-After`, and, for the
+/// [`RateLimiter`](crate::RateLimiter), the pause after a 429 (whatever its
+/// `Retry-After` or `X-RateLimit-Reset` says), the wait for a used-up quota window to
+/// reset, and the doubling pause after 429s without a usable `Retry-After`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     max_retries: u32,
@@ -54,17 +59,6 @@ impl RetryPolicy {
         }
     }
 
-    /// The default policy with every delay zero: for tests.
-    pub fn immediate() -> Self {
-        RetryPolicy {
-            initial_delay: Duration::ZERO,
-            max_delay: Duration::ZERO,
-            max_retry_after: Duration::ZERO,
-            jitter: false,
-            ..RetryPolicy::default()
-        }
-    }
-
     /// Sets how many times a request is retried after its first attempt.
     pub fn with_max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
@@ -78,7 +72,7 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the cap on a server's `Retry-After` (default [`DEFAULT_MAX_RETRY_AFTER`]).
+    /// Sets the cap on waiting (default 120 s): see the type's documentation.
     pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
         self.max_retry_after = cap;
         self
@@ -95,7 +89,7 @@ impl RetryPolicy {
         self.max_retries
     }
 
-    /// The cap on a server's `Retry-After`.
+    /// The cap on waiting on a server's word.
     pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
@@ -114,8 +108,8 @@ impl RetryPolicy {
     }
 
     /// The wait before the next attempt: the server's `Retry-After` (capped), else `backoff`.
-    pub(crate) fn delay(&self, headers: Option<&HeaderMap>, backoff: Duration) -> Duration {
-        match headers.and_then(retry_after) {
+    pub(crate) fn delay(&self, retry_after: Option<Duration>, backoff: Duration) -> Duration {
+        match retry_after {
             Some(wait) => wait.min(self.max_retry_after),
             None => backoff,
         }
@@ -148,47 +142,9 @@ fn is_idempotent(method: &Method) -> bool {
     )
 }
 
-/// Parses `Retry-After` as delta-seconds or as an HTTP date (a date in the past is zero).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderValue, RETRY_AFTER};
-
-    fn headers(value: &str) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        map.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
-        map
-    }
-
-    // Proves both forms of Retry-After parse, and garbage is ignored rather than fatal.
-    #[test]
-    fn retry_after_accepts_seconds_and_http_dates() {
-        assert_eq!(retry_after(&headers("7")), Some(Duration::from_secs(7)));
-        let future = SystemTime::now() + Duration::from_secs(120);
-        let parsed = retry_after(&headers(&httpdate::fmt_http_date(future))).unwrap();
-        assert!(parsed > Duration::from_secs(100) && parsed <= Duration::from_secs(120));
-        assert_eq!(
-            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after(&headers("soon")), None);
-    }
 
     // Proves the default cap is 120 s: a 60 s or 120 s Retry-After (a per-minute
     // window) is honoured in full, a longer one is cut to 120 s, and backoff is used
@@ -197,12 +153,12 @@ mod tests {
     fn delay_caps_retry_after() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.max_retry_after(), Duration::from_secs(120));
-        for (header, wait) in [("60", 60), ("120", 120), ("121", 120), ("3600", 120)] {
-            let delay = policy.delay(Some(&headers(header)), Duration::from_secs(1));
-            assert_eq!(delay, Duration::from_secs(wait), "Retry-After: {header}");
+        for (asked, wait) in [(60, 60), (120, 120), (121, 120), (3600, 120)] {
+            let delay = policy.delay(Some(Duration::from_secs(asked)), Duration::from_secs(1));
+            assert_eq!(delay, Duration::from_secs(wait), "Retry-After: {asked}");
         }
         let custom = RetryPolicy::default().with_max_retry_after(Duration::from_secs(30));
-        let capped = custom.delay(Some(&headers("60")), Duration::from_secs(1));
+        let capped = custom.delay(Some(Duration::from_secs(60)), Duration::from_secs(1));
         assert_eq!(capped, Duration::from_secs(30));
         assert_eq!(
             policy.delay(None, Duration::from_secs(1)),

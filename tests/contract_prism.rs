@@ -49,7 +49,7 @@ async fn every_operation(client: &Client) -> Result<usize, Error> {
     let page = groups
         .list()
         .q("sales")
-        .per_page(25)
+        .page_size(25)
         .page(1)
         .sort_by(SortBy::Name)
         .with_assets()
@@ -88,7 +88,7 @@ async fn every_operation(client: &Client) -> Result<usize, Error> {
     for number in 1..=3 {
         groups
             .list()
-            .per_page(10)
+            .page_size(10)
             .page(number)
             .sort_by(SortBy::CreatedAt)
             .send()
@@ -162,7 +162,7 @@ async fn dynamic_random_responses_decode() {
     let groups = api.groups();
     for round in 0..5 {
         let result = async {
-            let page = groups.list().per_page(10).send().await?;
+            let page = groups.list().page_size(10).send().await?;
             let id = page
                 .items()
                 .first()

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
-use tallyfy_groups::{Client, Error, RetryPolicy};
+use tallyfy_groups::{Client, Error};
 use tallyfy_groups_sandbox::Sandbox;
 
 /// Whether a request's JSON body is an object without a `description` key.
@@ -29,7 +29,7 @@ fn null_description_group() -> Value {
 
 fn sandbox_client(sandbox: &Sandbox) -> Client {
     sandbox_builder(sandbox)
-        .retry_policy(RetryPolicy::immediate())
+        .retry_policy(immediate())
         .build()
         .unwrap()
 }

@@ -197,7 +197,7 @@ async fn is_retryable_agrees_with_the_policy_for_post() {
                 .json_body(json!({"code": "RATE_LIMIT_EXCEEDED"}));
         })
         .await;
-    let api = client_unpaced(&server, RetryPolicy::immediate().with_max_retries(2));
+    let api = client_unpaced(&server, immediate().with_max_retries(2));
     let err = api
         .groups()
         .create("Busy")

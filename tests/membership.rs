@@ -147,7 +147,7 @@ async fn empty_change_sends_no_put() {
         .add_guests(GROUP_ID, Vec::<String>::new())
         .await
         .unwrap();
-    groups.modify(GROUP_ID, |_| {}).await.unwrap();
+    groups.modify_membership(GROUP_ID, |_| {}).await.unwrap();
     get.assert_calls_async(5).await;
     put.assert_calls_async(0).await;
 }

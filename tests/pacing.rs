@@ -29,7 +29,7 @@ async fn list_all(client: &Client, concurrency: usize) -> (Vec<String>, Option<E
         .groups()
         .list()
         .sort_by(SortBy::Name)
-        .per_page(10)
+        .page_size(10)
         .into_paginator()
         .concurrency(concurrency)
         .pages();
@@ -115,7 +115,7 @@ async fn deadline_gives_the_typed_error_with_the_page() {
         .groups()
         .list()
         .sort_by(SortBy::Name)
-        .per_page(10)
+        .page_size(10)
         .page(3)
         .items()
         .map(|g| g.unwrap().name)
@@ -147,7 +147,7 @@ async fn deadline_with_concurrency_names_the_first_missing_page() {
 }
 
 /// A client for `server` whose 429s carry `retry_after`, then a success.
-async fn get_after_429(retry_after: &str, deadline: Duration) -> Result<(), Error> {
+async fn get_after_429(retry_after: &str, deadline: Duration, cap: Duration) -> Result<(), Error> {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -159,7 +159,7 @@ async fn get_after_429(retry_after: &str, deadline: Duration) -> Result<(), Erro
         .await;
     mock_reference_get(&server).await;
     let client = builder(server.base_url())
-        .retry_policy(RetryPolicy::immediate())
+        .retry_policy(immediate().with_max_retry_after(cap))
         .throttle_deadline(deadline)
         .build()
         .unwrap();
@@ -167,18 +167,19 @@ async fn get_after_429(retry_after: &str, deadline: Duration) -> Result<(), Erro
 }
 
 // Proves hostile Retry-After values are handled: negative and garbage ones back off
-// (1 s) and the call succeeds; a huge one is capped at MAX_PAUSE, which here passes
-// the deadline at once, giving the typed error with the 429's details, not a hang.
+// (1 s) and the call succeeds; a huge one is capped at the cap on waiting (the
+// default 120 s), which here passes the deadline at once, giving the typed error with
+// the 429's details, not a hang.
 #[tokio::test]
 async fn hostile_retry_after_is_handled() {
-    let deadline = Duration::from_secs(30);
-    get_after_429("-5", deadline)
+    let (deadline, cap) = (Duration::from_secs(30), Duration::from_secs(120));
+    get_after_429("-5", deadline, cap)
         .await
         .expect("negative: backs off, then succeeds");
-    get_after_429("soon", deadline)
+    get_after_429("soon", deadline, cap)
         .await
         .expect("garbage: backs off, then succeeds");
-    let huge = get_after_429("99999999999999999999999", deadline)
+    let huge = get_after_429("99999999999999999999999", deadline, cap)
         .await
         .unwrap_err();
     assert!(
@@ -189,6 +190,17 @@ async fn hostile_retry_after_is_handled() {
         huge.api().unwrap().code.as_deref(),
         Some("RATE_LIMIT_EXCEEDED")
     );
+}
+
+// Proves the retry policy's cap on waiting is the pacer's too: with a cap of 1 s, a
+// paced 429 asking for an hour holds the call 1 s, not past the 30 s deadline, and the
+// retry then succeeds.
+#[tokio::test]
+async fn the_one_cap_bounds_a_paced_pause() {
+    let (deadline, cap) = (Duration::from_secs(30), Duration::from_secs(1));
+    get_after_429("3600", deadline, cap)
+        .await
+        .expect("the pause is cut to the cap, then the retry succeeds");
 }
 
 // Proves a limiter given to two clients is shared: a 429 seen by one holds the other.
@@ -217,30 +229,19 @@ async fn one_limiter_shared_by_two_clients() {
     assert_eq!(second.rate_limiter().stats().throttled, 1);
 }
 
-// Proves conflicting pacing settings are clear errors at build time.
+// Proves the one rate-limit setting: a declared quota is a RateLimiter given to the
+// builder (no combination to refuse), and a zero quota is refused where it is made.
 #[tokio::test]
-async fn conflicting_pacing_settings_are_rejected() {
+async fn a_quota_is_a_limiter_given_to_the_builder() {
     let sandbox = Sandbox::start_seeded(1).await;
-    let both = builder_for(&sandbox)
-        .rate_limit(100, Duration::from_secs(60))
-        .rate_limiter(RateLimiter::new())
-        .build();
-    assert!(matches!(both, Err(Error::Config(_))));
-    let off = builder_for(&sandbox)
-        .rate_limit(100, Duration::from_secs(60))
-        .pacing(false)
-        .build();
-    assert!(matches!(off, Err(Error::Config(_))));
-    let zero = builder_for(&sandbox)
-        .rate_limit(0, Duration::from_secs(60))
-        .build();
+    let zero = RateLimiter::with_quota(0, Duration::from_secs(60));
     assert!(matches!(zero, Err(Error::InvalidArgument { .. })));
-    let quota = builder_for(&sandbox)
-        .rate_limit(100, Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let limiter = RateLimiter::with_quota(100, Duration::from_secs(60)).unwrap();
+    let quota = builder_for(&sandbox).rate_limiter(limiter).build().unwrap();
     assert_eq!(
         quota.rate_limiter().quota(),
         Some((100, Duration::from_secs(60)))
     );
+    quota.groups().list().send().await.unwrap();
+    assert_eq!(quota.rate_limiter().stats().requests, 1);
 }

@@ -22,14 +22,14 @@ use futures::TryStreamExt;
 use httpmock::prelude::*;
 use serde_json::json;
 use support::*;
-use tallyfy_groups::{GroupStream, PageStream, SortBy};
+use tallyfy_groups::{Items, ListGroups, Pages, SortBy};
 
 // Proves the stream types can be moved into spawned tasks and used without pinning.
 #[test]
 fn streams_are_send_unpin_static() {
     fn check<T: Send + Unpin + 'static>() {}
-    check::<GroupStream>();
-    check::<PageStream>();
+    check::<Items<ListGroups>>();
+    check::<Pages<ListGroups>>();
 }
 
 // Proves laziness (zero calls before the first poll) and that q, sort_by, sort, with
@@ -62,7 +62,7 @@ async fn lazy_and_every_parameter_on_every_page() {
         .sort_by(SortBy::Name)
         .sort("desc")
         .with_users()
-        .per_page(2)
+        .page_size(2)
         .items();
     tokio::time::sleep(Duration::from_millis(50)).await;
     for mock in &mocks {
@@ -123,7 +123,7 @@ async fn max_items_requests_nothing_beyond_the_cap() {
         let items: Vec<_> = client(&server)
             .groups()
             .list()
-            .per_page(10)
+            .page_size(10)
             .into_paginator()
             .max_items(cap)
             .items()
@@ -147,7 +147,7 @@ async fn max_items_cuts_the_last_page() {
     let pages: Vec<_> = client(&server)
         .groups()
         .list()
-        .per_page(10)
+        .page_size(10)
         .into_paginator()
         .max_items(25)
         .concurrency(4)
@@ -199,7 +199,7 @@ async fn concurrency_yields_pages_in_order() {
         .groups()
         .list()
         .q("x")
-        .per_page(5)
+        .page_size(5)
         .into_paginator()
         .concurrency(4)
         .items()
@@ -248,7 +248,7 @@ async fn concurrency_without_total_pages_is_sequential() {
     let items: Vec<_> = client(&server)
         .groups()
         .list()
-        .per_page(2)
+        .page_size(2)
         .into_paginator()
         .concurrency(4)
         .items()
@@ -272,7 +272,7 @@ async fn ends_at_total_pages() {
     let pages: Vec<_> = client(&server)
         .groups()
         .list()
-        .per_page(3)
+        .page_size(3)
         .pages()
         .try_collect()
         .await
@@ -298,7 +298,7 @@ async fn ends_on_short_or_empty_page_without_meta() {
         let items: Vec<_> = client(&server)
             .groups()
             .list()
-            .per_page(3)
+            .page_size(3)
             .items()
             .try_collect()
             .await

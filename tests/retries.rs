@@ -50,7 +50,7 @@ async fn post_is_retried_on_429() {
                 .json_body(json!({"data": reference_group()}));
         })
         .await;
-    client_with(&server, RetryPolicy::immediate())
+    client_with(&server, immediate())
         .groups()
         .create("n")
         .description("d")
@@ -75,7 +75,7 @@ async fn retry_after_http_date_is_honoured() {
         .await;
     mock_reference_get(&server).await;
     // Backoff would be 0; only the date can make it wait.
-    let policy = RetryPolicy::immediate().with_max_retry_after(Duration::from_secs(30));
+    let policy = immediate().with_max_retry_after(Duration::from_secs(30));
     let started = Instant::now();
     client_with(&server, policy)
         .groups()
@@ -105,7 +105,7 @@ async fn retry_after_is_capped() {
     mock_reference_get(&server).await;
     let result = tokio::time::timeout(
         Duration::from_secs(10),
-        client_unpaced(&server, RetryPolicy::immediate())
+        client_unpaced(&server, immediate())
             .groups()
             .get(GROUP_ID)
             .send(),
@@ -126,7 +126,7 @@ async fn persistent_503_exhausts_retries_and_returns_the_error() {
                 .json_body(json!({"error": true, "message": "Service unavailable"}));
         })
         .await;
-    let err = client_with(&server, RetryPolicy::immediate())
+    let err = client_with(&server, immediate())
         .groups()
         .get(GROUP_ID)
         .send()
@@ -151,7 +151,7 @@ async fn retries_respect_the_policy_bound() {
     let body_fields = |u: tallyfy_groups::UpdateGroup| {
         u.name("n").description("d").members([1]).guests(["g@x.io"])
     };
-    let api = client_with(&server, RetryPolicy::immediate().with_max_retries(2));
+    let api = client_with(&server, immediate().with_max_retries(2));
     body_fields(api.groups().update(GROUP_ID))
         .send()
         .await
@@ -184,7 +184,7 @@ async fn post_answered_503_is_not_retried() {
             then.status(503);
         })
         .await;
-    let err = client_with(&server, RetryPolicy::immediate())
+    let err = client_with(&server, immediate())
         .groups()
         .create("n")
         .description("d")
@@ -228,7 +228,7 @@ async fn connection_refused_is_a_transport_error() {
         .unwrap()
         .port();
     let api = builder(format!("http://127.0.0.1:{port}"))
-        .retry_policy(RetryPolicy::immediate())
+        .retry_policy(immediate())
         .build()
         .unwrap();
     let err = api.groups().get(GROUP_ID).send().await.unwrap_err();
@@ -327,7 +327,7 @@ async fn default_policy_honours_retry_after_up_to_120_s() {
         Duration::from_secs(120)
     );
     assert_eq!(
-        tallyfy_groups::DEFAULT_MAX_RETRY_AFTER,
+        tallyfy_groups::RetryPolicy::default().max_retry_after(),
         Duration::from_secs(120)
     );
 }

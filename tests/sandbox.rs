@@ -3,14 +3,14 @@
 
 mod common;
 
-use common::sandbox_builder;
+use common::{immediate, sandbox_builder};
 use futures::TryStreamExt;
-use tallyfy_groups::{Client, Error, RetryPolicy, SortBy};
+use tallyfy_groups::{Client, Error, SortBy};
 use tallyfy_groups_sandbox::Sandbox;
 
 fn client_for(sandbox: &Sandbox) -> Client {
     sandbox_builder(sandbox)
-        .retry_policy(RetryPolicy::immediate())
+        .retry_policy(immediate())
         .build()
         .unwrap()
 }
@@ -118,7 +118,7 @@ async fn streaming_all_groups_sequential_and_concurrent() {
     let sequential: Vec<String> = groups
         .list()
         .sort_by(SortBy::Name)
-        .per_page(30)
+        .page_size(30)
         .items()
         .map_ok(|g| g.name)
         .try_collect()
@@ -129,7 +129,7 @@ async fn streaming_all_groups_sequential_and_concurrent() {
     let concurrent: Vec<String> = groups
         .list()
         .sort_by(SortBy::Name)
-        .per_page(30)
+        .page_size(30)
         .into_paginator()
         .concurrency(4)
         .items()

@@ -87,7 +87,7 @@ async fn error_text_hides_the_token() {
     let mut errors: Vec<Error> = vec![
         api.groups().get(GROUP_ID).send().await.unwrap_err(),
         api.groups().list().send().await.unwrap_err(),
-        api.groups().list().per_page(0).send().await.unwrap_err(),
+        api.groups().list().page_size(0).send().await.unwrap_err(),
         Client::builder()
             .token(format!("{TOKEN}\nX"))
             .org_id(ORG)
@@ -150,7 +150,7 @@ async fn logs_at_every_level_hide_the_token() {
             );
         })
         .await;
-    let api = client_with(&server, RetryPolicy::immediate());
+    let api = client_with(&server, immediate());
     api.groups().list().q(QUERY_SECRET).send().await.unwrap();
     api.groups()
         .create("n")

@@ -34,7 +34,7 @@ async fn per_page_out_of_range_sends_nothing() {
     let mock = count_everything(&server).await;
     let api = client(&server);
     assert_invalid(api.groups().list().page_size(0).send().await, "per_page");
-    assert_invalid(api.groups().list().per_page(101).send().await, "per_page");
+    assert_invalid(api.groups().list().page_size(101).send().await, "per_page");
     assert_invalid(api.groups().list().page(0).send().await, "page");
     mock.assert_calls_async(0).await;
 }

@@ -73,14 +73,18 @@ fn main() -> ExitCode {
 /// The client from the environment, or one pointed at the local sandbox (kept alive
 /// by the returned handle, which also holds its state file's lock) when no token is set.
 async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), Failure> {
-    let pacing = !cli.no_pacing;
+    let limiter = if cli.no_pacing {
+        RateLimiter::unpaced()
+    } else {
+        RateLimiter::new()
+    };
     if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
         if cli.reset_sandbox {
             return Err(Failure::Sandbox(format!(
                 "--reset-sandbox is for the local sandbox, but {ENV_TOKEN} is set"
             )));
         }
-        let mut builder = tallyfy_groups::ClientBuilder::from_env()?.pacing(pacing);
+        let mut builder = tallyfy_groups::ClientBuilder::from_env()?.rate_limiter(limiter);
         if let Some(capture) = out.capture() {
             builder = builder.capture(capture);
         }
@@ -105,7 +109,7 @@ async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), F
         .token("sandbox-token")
         .org_id(sandbox.org_id())
         .base_url(sandbox.base_url())
-        .pacing(pacing);
+        .rate_limiter(limiter);
     if let Some(capture) = out.capture() {
         builder = builder.capture(capture);
     }
@@ -203,7 +207,7 @@ async fn list(client: &Client, args: ListArgs, out: &Output) -> Result<(), Error
         request = request.sort(sort);
     }
     if let Some(per_page) = args.per_page {
-        request = request.per_page(per_page);
+        request = request.page_size(per_page);
     }
     if let Some(with) = args.with {
         for include in with.split(',').map(str::trim) {

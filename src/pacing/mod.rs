@@ -10,10 +10,6 @@ mod adaptive;
 mod headers;
 mod quota;
 #[cfg(test)]
-mod scenarios;
-#[cfg(test)]
-mod simulate;
-#[cfg(test)]
 mod tests;
 mod window;
 
@@ -33,19 +29,14 @@ use headers::{Signals, Wait};
 use quota::Quota;
 use window::Window;
 
-pub use headers::MAX_PAUSE;
-
-/// The pause after a 429 whose `Retry-After` is missing or unusable (negative,
-/// garbage): 1 s, doubling with each throttle in a row, up to this. It is also the
-/// least pause of the second and later throttles in a row, whatever they say.
-pub const MAX_FALLBACK_PAUSE: Duration = Duration::from_secs(60);
-
 /// Paces the requests of every client that shares it.
 ///
 /// - **One gate.** A 429 pauses every request of every client sharing this limiter
-///   until the `Retry-After` it carried (delta-seconds or an HTTP date, capped at
-///   [`MAX_PAUSE`]); one that is missing, negative or garbage pauses 1 s, doubling per
-///   throttle in a row up to [`MAX_FALLBACK_PAUSE`]. 429s in a row with nothing
+///   until the `Retry-After` it carried (delta-seconds or an HTTP date); one that is
+///   missing, negative or garbage pauses 1 s, doubling per throttle in a row. Every
+///   such wait is capped by the client's one cap on waiting,
+///   [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after) (120 s by
+///   default): the request after it asks the server again. 429s in a row with nothing
 ///   getting through between them pause at least as long, so a server that keeps
 ///   saying `Retry-After: 0` is not hammered.
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
@@ -121,7 +112,7 @@ pub struct PacingStats {
 /// Leave to send one attempt, from [`RateLimiter::ready`]; hand it back with
 /// [`RateLimiter::observe`] (dropping it instead, after a transport failure, is fine).
 #[must_use = "a permit is handed back to `observe` with the response"]
-pub(crate) struct Permit {
+pub struct Permit {
     limiter: RateLimiter,
     epoch: u64,
     /// Its place in the order attempts were sent.
@@ -137,7 +128,7 @@ impl Drop for Permit {
 
 /// What [`RateLimiter::observe`] made of one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Observation {
+pub struct Observation {
     /// The response was a throttle (429).
     pub throttled: bool,
     /// How long from now requests are held (zero if none).
@@ -146,7 +137,7 @@ pub(crate) struct Observation {
 
 /// [`RateLimiter::ready`] could not let the request go before its deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Overdue {
+pub struct Overdue {
     /// How long the request had waited.
     pub waited: Duration,
     /// How long from the deadline it would still have had to wait.
@@ -237,7 +228,8 @@ impl RateLimiter {
 
     /// Waits until one attempt may be sent, and takes its place. With a `deadline`,
     /// fails as soon as a wait is known to end after it (without sleeping through it).
-    pub(crate) async fn ready(&self, deadline: Option<Instant>) -> Result<Permit, Overdue> {
+    #[doc(hidden)]
+    pub async fn ready(&self, deadline: Option<Instant>) -> Result<Permit, Overdue> {
         let started = Instant::now();
         let result = self.wait_turn(started, deadline).await;
         let waited = started.elapsed();
@@ -322,15 +314,18 @@ impl RateLimiter {
     }
 
     /// Takes the response to the attempt `permit` was for: its quota headers, and,
-    /// for a 429, the pause every request now waits out (unless unpaced).
-    pub(crate) fn observe(
+    /// for a 429, the pause every request now waits out (unless unpaced). No wait
+    /// taken on the server's word, nor the fallback's, is longer than `cap`.
+    #[doc(hidden)]
+    pub fn observe(
         &self,
         permit: Permit,
         status: StatusCode,
         headers: &HeaderMap,
+        cap: Duration,
     ) -> Observation {
         let now = Instant::now();
-        let signals = Signals::read(headers, SystemTime::now);
+        let signals = Signals::read(headers, SystemTime::now, cap);
         let mut state = self.lock();
         let sent_later = state.in_flight.range(permit.seq + 1..).count() as u64;
         state.window.update(
@@ -364,11 +359,11 @@ impl RateLimiter {
         let pause = match signals.retry_after {
             Wait::After(wait) => wait,
             Wait::Absent if explained => Duration::ZERO,
-            Wait::Absent | Wait::Unusable => fallback_pause(state.streak),
+            Wait::Absent | Wait::Unusable => fallback_pause(state.streak, cap),
         };
         // Throttle after throttle with nothing through: a server that keeps saying
         // "Retry-After: 0" is not hammered, the pause grows as the fallback's.
-        let pause = pause.max(fallback_pause(state.streak.saturating_sub(1)));
+        let pause = pause.max(fallback_pause(state.streak.saturating_sub(1), cap));
         let pause = pause.max(signals.reset.filter(|_| explained).unwrap_or_default());
         if !self.inner.paced {
             return Observation {
@@ -424,12 +419,12 @@ impl State {
     }
 }
 
-/// Zero for no streak, then 1 s, 2 s, 4 s, … up to [`MAX_FALLBACK_PAUSE`] for the
-/// `streak`-th throttle wave in a row.
-fn fallback_pause(streak: u32) -> Duration {
+/// Zero for no streak, then 1 s, 2 s, 4 s, … up to `cap` for the `streak`-th
+/// throttle wave in a row.
+fn fallback_pause(streak: u32, cap: Duration) -> Duration {
     match streak {
         0 => Duration::ZERO,
-        n => Duration::from_secs(1u64 << (n - 1).min(16)).min(MAX_FALLBACK_PAUSE),
+        n => Duration::from_secs(1u64 << (n - 1).min(16)).min(cap),
     }
 }
 

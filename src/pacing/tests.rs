@@ -12,6 +12,9 @@ use tokio::time::Instant;
 
 use super::*;
 
+/// The cap on waiting the tests observe with: `RetryPolicy::default()`'s.
+const CAP: Duration = Duration::from_secs(120);
+
 fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
     let mut map = HeaderMap::new();
     for (name, value) in pairs {
@@ -30,7 +33,12 @@ fn secs(s: u64) -> Duration {
 /// A 429 on `limiter` with this `Retry-After`; returns the pause it imposed.
 async fn throttle(limiter: &RateLimiter, retry_after: &str) -> Duration {
     let permit = limiter.ready(None).await.unwrap();
-    let seen = limiter.observe(permit, TOO_MANY, &headers(&[("retry-after", retry_after)]));
+    let seen = limiter.observe(
+        permit,
+        TOO_MANY,
+        &headers(&[("retry-after", retry_after)]),
+        CAP,
+    );
     assert!(seen.throttled);
     seen.pause
 }
@@ -39,7 +47,7 @@ async fn throttle(limiter: &RateLimiter, retry_after: &str) -> Duration {
 async fn pass(limiter: &RateLimiter, n: usize) {
     for _ in 0..n {
         let permit = limiter.ready(None).await.unwrap();
-        limiter.observe(permit, OK, &HeaderMap::new());
+        limiter.observe(permit, OK, &HeaderMap::new(), CAP);
     }
 }
 
@@ -59,7 +67,7 @@ async fn a_429_pauses_every_clone() {
         tasks.push(tokio::spawn(async move {
             let permit = clone.ready(None).await.unwrap();
             events.lock().unwrap().push((name, t0.elapsed()));
-            clone.observe(permit, OK, &HeaderMap::new());
+            clone.observe(permit, OK, &HeaderMap::new(), CAP);
         }));
     }
     let marker = events.clone();
@@ -94,7 +102,7 @@ async fn in_flight_429s_are_one_wave() {
     }
     let mut first = None;
     for permit in permits {
-        limiter.observe(permit, TOO_MANY, &headers(&[("retry-after", "1")]));
+        limiter.observe(permit, TOO_MANY, &headers(&[("retry-after", "1")]), CAP);
         first.get_or_insert(limiter.stats().adaptive_rate);
     }
     let stats = limiter.stats();
@@ -116,7 +124,7 @@ async fn remaining_zero_waits_for_the_reset() {
         ("x-ratelimit-remaining", "1"),
         ("x-ratelimit-reset", "3"),
     ]);
-    assert!(!limiter.observe(permit, OK, &quota).throttled);
+    assert!(!limiter.observe(permit, OK, &quota, CAP).throttled);
     let second = limiter.ready(None).await.unwrap();
     assert_eq!(t0.elapsed(), Duration::ZERO);
     assert_eq!(limiter.pause_remaining(), Some(secs(3)));
@@ -144,29 +152,27 @@ async fn explained_429_waits_without_adapting() {
             ("x-ratelimit-remaining", "0"),
             ("x-ratelimit-reset", "4"),
         ]),
+        CAP,
     );
     assert_eq!(seen.pause, secs(4));
     assert_eq!(limiter.stats().adaptive_rate, None);
 }
 
 // Proves hostile Retry-After values: negative and garbage back off 1 s then 2 s
-// (in a row), huge numbers and far-future dates are capped at MAX_PAUSE, none panics,
+// (in a row), huge numbers and far-future dates are capped at the cap observe is given, none panics,
 // and a success ends the streak.
 #[tokio::test(start_paused = true)]
 async fn hostile_retry_after_values() {
     let limiter = RateLimiter::new();
     assert_eq!(throttle(&limiter, "-5").await, secs(1));
     assert_eq!(throttle(&limiter, "soon").await, secs(2));
-    assert_eq!(
-        throttle(&limiter, "99999999999999999999999").await,
-        MAX_PAUSE
-    );
+    assert_eq!(throttle(&limiter, "99999999999999999999999").await, CAP);
     assert_eq!(
         throttle(&limiter, "Fri, 31 Dec 9999 23:59:59 GMT").await,
-        MAX_PAUSE
+        CAP
     );
     let permit = limiter.ready(None).await.unwrap();
-    limiter.observe(permit, OK, &HeaderMap::new());
+    limiter.observe(permit, OK, &HeaderMap::new(), CAP);
     assert_eq!(throttle(&limiter, "").await, secs(1));
 }
 
@@ -266,13 +272,13 @@ async fn answers_out_of_order_keep_the_whole_burst() {
         ])
     };
     let last = permits.pop().unwrap();
-    limiter.observe(last, OK, &quota("2"));
+    limiter.observe(last, OK, &quota("2"), CAP);
     for _ in 0..2 {
         permits.push(limiter.ready(None).await.unwrap());
     }
     assert_eq!(Instant::now(), t0, "the 9th and 10th were held back");
     let first = permits.remove(0);
-    limiter.observe(first, OK, &quota("9"));
+    limiter.observe(first, OK, &quota("9"), CAP);
     let eleventh = limiter.ready(None).await.unwrap();
     assert_eq!(t0.elapsed(), secs(1));
     drop((eleventh, permits));

@@ -23,7 +23,7 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// A page of `items` with the API's `pagination`, fetched as page
     /// `requested_page` with the page size `requested_per_page` (if one was sent).
-    pub fn new(
+    pub(crate) fn new(
         items: Vec<T>,
         pagination: Option<Pagination>,
         requested_page: u32,
@@ -42,7 +42,7 @@ impl<T> Page<T> {
     /// The page with the keys of the response the spec does not name: `extra` at
     /// its top level (beside `data` and `meta`), `meta_extra` in `meta` (beside
     /// `pagination`).
-    pub fn with_unknown_keys(
+    pub(crate) fn with_unknown_keys(
         mut self,
         extra: Map<String, Value>,
         meta_extra: Map<String, Value>,

@@ -4,7 +4,9 @@
 
 use httpmock::MockServer;
 use serde_json::{Value, json};
-use tallyfy_groups::{Client, RetryPolicy};
+use std::time::Duration;
+
+use tallyfy_groups::{Client, RateLimiter, RetryPolicy};
 
 pub const TOKEN: &str = "test-token-5f0c2a9e7b1d4c3a";
 pub const ORG: &str = "org123";
@@ -20,10 +22,19 @@ pub fn group_path() -> String {
     format!("/organizations/{ORG}/groups/{GROUP_ID}")
 }
 
+/// The default retry policy with every delay zero (and so no wait on a server's
+/// word either: the cap on waiting is zero), for tests that must not sleep.
+pub fn immediate() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_backoff(Duration::ZERO, Duration::ZERO)
+        .with_max_retry_after(Duration::ZERO)
+        .with_jitter(false)
+}
+
 /// A client for `server` with retries that never sleep.
 pub fn client(server: &MockServer) -> Client {
     builder(server.base_url())
-        .retry_policy(RetryPolicy::immediate())
+        .retry_policy(immediate())
         .build()
         .expect("test client builds")
 }
@@ -66,7 +77,7 @@ pub fn client_with(server: &MockServer, policy: RetryPolicy) -> Client {
 pub fn client_unpaced(server: &MockServer, policy: RetryPolicy) -> Client {
     builder(server.base_url())
         .retry_policy(policy)
-        .pacing(false)
+        .rate_limiter(RateLimiter::unpaced())
         .build()
         .expect("test client builds")
 }

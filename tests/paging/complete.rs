@@ -10,7 +10,7 @@ use futures::{StreamExt, TryStreamExt};
 use httpmock::Mock;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
-use tallyfy_groups::{Error, Group, GroupStream};
+use tallyfy_groups::{Error, Group, Items, ListGroups};
 
 use crate::common::{client, list_body};
 use crate::support::*;
@@ -39,7 +39,7 @@ async fn serve<'a>(
 
 /// Everything the stream yields until it ends (at most 10 s): the groups, and the
 /// error it ended with, if any (which must be its last item).
-async fn drain(stream: &mut GroupStream) -> (Vec<Group>, Option<Error>) {
+async fn drain(stream: &mut Items<ListGroups>) -> (Vec<Group>, Option<Error>) {
     let all: Vec<_> = tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
         .await
         .expect("the stream ends");

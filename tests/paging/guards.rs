@@ -7,13 +7,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use httpmock::prelude::*;
 use serde_json::json;
-use tallyfy_groups::{Error, Group, GroupStream};
+use tallyfy_groups::{Error, Group, Items, ListGroups};
 
 use crate::common::{groups_path, list_body};
 use crate::support::*;
 
 /// Everything the stream yields, errors included, until it ends (at most 10 s).
-async fn drain(stream: GroupStream) -> (Vec<Group>, Vec<Error>) {
+async fn drain(stream: Items<ListGroups>) -> (Vec<Group>, Vec<Error>) {
     let all: Vec<_> = tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
         .await
         .expect("the stream ends");

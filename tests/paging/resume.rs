@@ -26,7 +26,7 @@ async fn after_continues_after_a_fetched_page() {
             .await;
         mocks.push(mock);
     }
-    let request = client(&server).groups().list().q("ops").per_page(2);
+    let request = client(&server).groups().list().q("ops").page_size(2);
     let page = request.clone().send().await.unwrap();
     assert_eq!(ids_of(page.items()), [id(1), id(2)]);
     let stream = request.into_paginator().after(&page).items();

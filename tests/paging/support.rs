@@ -70,7 +70,7 @@ pub async fn serve_pages(
 
 /// A listing of the test organisation with `per_page` set.
 pub fn list(server: &MockServer, per_page: u32) -> ListGroups {
-    client(server).groups().list().per_page(per_page)
+    client(server).groups().list().page_size(per_page)
 }
 
 /// The ids of `groups`, in order.

@@ -85,7 +85,7 @@ impl LiveConfig {
             .org_id(self.org_id.clone())
             .retry_policy(retry_policy())
             .capture(capture)
-            .pacing(false);
+            .rate_limiter(tallyfy_groups::RateLimiter::unpaced());
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }

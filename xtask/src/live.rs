@@ -107,7 +107,9 @@ type ListVariant = (&'static str, &'static str, fn(ListGroups) -> ListGroups);
 /// The list calls: variant, parameters as shown, and how to build the request.
 const LISTS: [ListVariant; 5] = [
     ("default", "default", |l| l),
-    ("per-page-5", "per_page=5&page=1", |l| l.per_page(5).page(1)),
+    ("per-page-5", "per_page=5&page=1", |l| {
+        l.page_size(5).page(1)
+    }),
     ("sort-by-name", "sort_by=name", |l| l.sort_by(SortBy::Name)),
     ("q", "q=group", |l| l.q(SEARCH_TEXT)),
     ("with-assets-users", "with=assets,users", |l| {

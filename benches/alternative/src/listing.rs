@@ -113,7 +113,7 @@ async fn our_listing(client: &Client, concurrency: usize) -> Vec<String> {
     client
         .groups()
         .list()
-        .per_page(100)
+        .page_size(100)
         .into_paginator()
         .concurrency(concurrency)
         .items()

@@ -56,7 +56,7 @@ async fn ours_once(client: &Client, op: Op, id: &str) -> usize {
             .members
             .len(),
         Op::List => {
-            let page = client.groups().list().per_page(100).send().await;
+            let page = client.groups().list().page_size(100).send().await;
             page.expect("our list").items().len()
         }
     }

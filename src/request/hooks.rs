@@ -1,15 +1,15 @@
 //! `impl ClientHooks` for the generated client, as light as oxide.rs's: one tracing
-//! span around each call, whose attempts `transport` sends. Never logs header values
-//! or query strings, which may hold secrets.
+//! span around each call, whose attempts the parent module's loop sends. Never logs
+//! header values or query strings, which may hold secrets.
 
 use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use tracing::Instrument;
 
+use super::Settings;
 use crate::generated::Client as RawClient;
 use crate::generated::spec::{OPERATIONS, Operation};
-use crate::transport::{self, Settings};
 
 /// Stands in for an operation the spec facts do not list (never, for generated code).
 const UNKNOWN: Operation = Operation {
@@ -39,7 +39,7 @@ impl ClientHooks<Settings> for RawClient {
             duration_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let send = transport::send(self.client(), self.inner(), request, operation, &span);
+        let send = super::send(self.client(), self.inner(), request, operation, &span);
         let result = if span.is_disabled() {
             // Nobody listens to the span: skip its clock and instrumentation.
             send.await

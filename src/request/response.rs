@@ -1,7 +1,7 @@
 //! Turns the outcome of one generated call into the crate's `Result`: accepts the
 //! success codes the live API may send beyond the spec's, and maps every failure to
 //! [`Error`] from what progenitor's own error variants carry — plus, for a body the
-//! guard refused, the [`BodyFailure`] found through the reqwest error's `source()`.
+//! guard refused, the [`BodyFailure`] found through `failure`'s side channel.
 
 use std::future::Future;
 
@@ -10,7 +10,7 @@ use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
-use crate::body::BodyFailure;
+use super::failure::BodyFailure;
 use crate::error::{ApiError, Error, snippet};
 use crate::generated::spec::Operation;
 use crate::generated::types::{ErrorBody, GroupList, GroupResponse};
@@ -47,7 +47,7 @@ json_success_body!(GroupResponse, GroupList);
 /// multi-KiB copies per request (see BENCHMARKS.md). One allocation is cheaper. The
 /// error mapping (which holds a response and reads its body) is boxed only when an
 /// error happens, so the future every caller holds and moves stays a few words.
-pub(crate) fn send<T, F>(
+pub(crate) fn finish<T, F>(
     operation: &'static Operation,
     call: F,
 ) -> impl Future<Output = Result<T, Error>>

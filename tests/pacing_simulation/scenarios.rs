@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tallyfy_groups_sandbox::SandboxLimit;
 
-use super::RateLimiter;
-use super::simulate::{Run, Server, run};
+use crate::simulate::{Run, Server, run};
+use tallyfy_groups::RateLimiter;
 
 const R: f64 = 10.0;
 const PAGES: u64 = 200;

@@ -1,28 +1,32 @@
-//! The one place every attempt of every call is sent: headers for a caller-supplied
-//! `reqwest::Client`, retries with backoff, and the body guard on the final response.
-//! Keeps no state between calls and gives errors no meaning (that is `response`'s).
+//! The request path, the one way every call of the generated client goes: `hooks`
+//! (progenitor's `exec`: one tracing span around each call) hands each call to
+//! [`send`], the attempt loop here (pacing, retries, per-request headers), whose
+//! final response passes the `body` guard; `response` turns the generated call's
+//! outcome into the crate's `Result`. Failures the generated code cannot express
+//! cross it only through `failure`. Keeps no state between calls.
 
-use std::time::Duration;
+mod body;
+mod failure;
+mod hooks;
+mod response;
+
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 
-use crate::body;
 use crate::capture::Capture;
 use crate::generated::spec::Operation;
 use crate::pacing::RateLimiter;
 use crate::retry::{self, RetryPolicy};
+use crate::retry_after;
 
-/// Default limit on a response body: 8 MiB, far above any real Groups page.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-
-/// Default longest time one call may be held by rate limiting (pauses after 429s,
-/// pacing, waits for a quota reset) before it fails with
-/// [`Error::RateLimited`](crate::Error::RateLimited): 15 minutes.
-pub const DEFAULT_THROTTLE_DEADLINE: Duration = Duration::from_secs(15 * 60);
+pub(crate) use response::finish;
+#[cfg(test)]
+pub(crate) use response::{api_error_from_bytes, decode_error};
 
 /// What the request path needs of a client's configuration; the generated client
-/// carries it as its `inner`. Built by [`ClientBuilder`](crate::ClientBuilder).
+/// carries it as its `inner`. Built by [`ClientBuilder`](crate::ClientBuilder) only.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub(crate) retry: RetryPolicy,
@@ -51,24 +55,11 @@ impl std::fmt::Debug for PerRequest {
     }
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            retry: RetryPolicy::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            capture: None,
-            per_request: None,
-            limiter: RateLimiter::new(),
-            throttle_deadline: DEFAULT_THROTTLE_DEADLINE,
-        }
-    }
-}
-
 /// Sends `request` until it succeeds, fails for good, or the retry policy gives up;
 /// every attempt waits its turn with the client's [`RateLimiter`] first, and the final
 /// response comes back through the body guard. While paced, a 429 costs no retry: the
 /// next turn waits out the pause, bounded by the throttle deadline, past which the
-/// call is answered with a 429 whose body fails as [`body::BodyFailure::Overdue`].
+/// call is answered through `failure`'s side channel (`Error::RateLimited`).
 pub(crate) async fn send(
     http: &reqwest::Client,
     settings: &Settings,
@@ -100,7 +91,7 @@ pub(crate) async fn send(
                     "rate limiting would hold the request past its throttle deadline"
                 );
                 let held = started.elapsed();
-                return Ok(body::overdue(
+                return Ok(failure::overdue(
                     request.url().clone(),
                     held,
                     settings.throttle_deadline,
@@ -116,7 +107,8 @@ pub(crate) async fn send(
         let wait = match http.execute(request).await {
             Ok(response) => {
                 let status = response.status();
-                let seen = limiter.observe(permit, status, response.headers());
+                let cap = policy.max_retry_after();
+                let seen = limiter.observe(permit, status, response.headers(), cap);
                 if !span.is_disabled() {
                     span.record("status", status.as_u16());
                     if let Some(id) = response
@@ -145,7 +137,8 @@ pub(crate) async fn send(
                         backoff.next(),
                     ) {
                         (true, Some(next), Some(wait)) => {
-                            let wait = policy.delay(Some(response.headers()), wait);
+                            let asked = retry_after::read(response.headers(), SystemTime::now);
+                            let wait = policy.delay(asked.duration(), wait);
                             tracing::debug!(
                                 status = status.as_u16(),
                                 wait_ms = wait.as_millis() as u64,

@@ -14,14 +14,17 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use tallyfy_groups_sandbox::{SandboxLimit, SandboxLimiter};
 use tokio::time::Instant;
 
-use super::RateLimiter;
+use tallyfy_groups::RateLimiter;
+
+/// The cap on waiting the simulated client observes with: `RetryPolicy::default()`'s.
+const CAP: Duration = Duration::from_secs(120);
 
 /// The server's latency: it counts a request this long after it was sent (the
 /// sandbox sleeps before its limiter decides) and answers at once.
-pub(super) const LATENCY: Duration = Duration::from_millis(20);
+pub(crate) const LATENCY: Duration = Duration::from_millis(20);
 
 /// A simulated server: the sandbox's limiter on virtual time, and when it said 429.
-pub(super) struct Server {
+pub(crate) struct Server {
     limiter: SandboxLimiter,
     start: Instant,
     refusals: Vec<Duration>,
@@ -29,7 +32,7 @@ pub(super) struct Server {
 
 impl Server {
     /// A server enforcing `limit`, its first window (or full bucket) starting now.
-    pub(super) fn new(limit: SandboxLimit) -> Server {
+    pub(crate) fn new(limit: SandboxLimit) -> Server {
         // Under the paused clock tokio's `Instant` is virtual; as a std `Instant` it
         // is what the sandbox's limiter counts in.
         let start = Instant::now();
@@ -57,7 +60,7 @@ impl Server {
 
 /// What a simulated listing did.
 #[derive(Debug)]
-pub(super) struct Run {
+pub(crate) struct Run {
     /// Virtual time from the first send to the last answer.
     pub took: Duration,
     /// When the server answered 429, from its start.
@@ -66,17 +69,17 @@ pub(super) struct Run {
 
 impl Run {
     /// 429s in all.
-    pub(super) fn throttled(&self) -> usize {
+    pub(crate) fn throttled(&self) -> usize {
         self.refusals.len()
     }
 
     /// 429s at or after `t` from the start.
-    pub(super) fn throttled_after(&self, t: Duration) -> usize {
+    pub(crate) fn throttled_after(&self, t: Duration) -> usize {
         self.refusals.iter().filter(|at| **at >= t).count()
     }
 
     /// Requests per second that got through.
-    pub(super) fn rate(&self, pages: u64) -> f64 {
+    pub(crate) fn rate(&self, pages: u64) -> f64 {
         pages as f64 / self.took.as_secs_f64()
     }
 }
@@ -84,7 +87,7 @@ impl Run {
 /// Sends `pages` requests through `workers` tasks to `server`, each until it gets
 /// through: paced by `limiter`, or (`limiter` unpaced) sleeping each 429's
 /// `Retry-After` before trying again.
-pub(super) async fn run(server: Server, limiter: RateLimiter, pages: u64, workers: usize) -> Run {
+pub(crate) async fn run(server: Server, limiter: RateLimiter, pages: u64, workers: usize) -> Run {
     let server = Arc::new(Mutex::new(server));
     let next = Arc::new(Mutex::new(0u64));
     let t0 = Instant::now();
@@ -104,7 +107,7 @@ pub(super) async fn run(server: Server, limiter: RateLimiter, pages: u64, worker
                     let permit = limiter.ready(None).await.unwrap();
                     tokio::time::sleep(LATENCY).await;
                     let (status, reply) = server.lock().unwrap().answer(Instant::now());
-                    let seen = limiter.observe(permit, status, &reply);
+                    let seen = limiter.observe(permit, status, &reply, CAP);
                     if !seen.throttled {
                         break;
                     }
