@@ -74,6 +74,7 @@ mod limit;
 mod query;
 mod routes;
 mod server;
+mod shared;
 mod state_file;
 mod store;
 mod validate;
@@ -102,7 +103,7 @@ pub const SANDBOX_ORG_ID: &str = "3b0a9d1c2e4f5a6b7c8d9e0f1a2b3c4d";
 /// A running fake of the Groups API; stops when dropped.
 pub struct Sandbox {
     addr: SocketAddr,
-    shared: Arc<server::Shared>,
+    shared: Arc<shared::Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     loaded: bool,
@@ -152,7 +153,7 @@ impl Sandbox {
             tokio::net::TcpListener::from_std(std_listener)?
         };
         let base_url = format!("http://{addr}/api");
-        let shared = Arc::new(server::Shared::new(config, store, state, base_url));
+        let shared = Arc::new(shared::Shared::new(config, store, state, base_url));
         let app = server::router(shared.clone());
         let (shutdown, signal) = oneshot::channel();
         let grace = shared.config.grace;
