@@ -75,6 +75,8 @@ mod query;
 mod routes;
 mod server;
 mod shared;
+#[doc(hidden)]
+pub mod simulation;
 mod state_file;
 mod store;
 mod validate;
@@ -90,7 +92,7 @@ use tokio::sync::oneshot;
 
 pub use config::{RequestInfo, SandboxBuilder};
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
-pub use limit::{LimitVerdict, SandboxLimit, SandboxLimiter};
+pub use limit::SandboxLimit;
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use state_file::{STATE_FORMAT, STATE_VERSION};
 pub use store::SEED_DESCRIPTIONS;

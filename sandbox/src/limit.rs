@@ -6,7 +6,8 @@
 //! It only decides and stamps headers; the server's middleware asks it with the real
 //! clock. [`SandboxLimiter::starting_at`] and [`SandboxLimiter::check_at`] let a
 //! simulation drive the same limiter on a clock of its own (the client crate's
-//! pacing tests use tokio's paused clock).
+//! pacing tests use tokio's paused clock); they reach it through the hidden
+//! [`crate::simulation`] seam, not the public API.
 
 use std::fmt;
 use std::str::FromStr;
