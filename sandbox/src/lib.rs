@@ -64,7 +64,7 @@
 //! | body is not JSON | 400 | `{"error": true, "message": "The request body is not valid JSON.", "code": "INVALID_JSON"}` |
 //! | invalid field or query parameter | 422 | `{"message": "The given data was invalid.", "errors": {"name": ["The name field is required."]}}` |
 //! | injected rate limit | 429 (+ `Retry-After`, `X-RateLimit-Remaining: 0`) | `{"message": "You've reached the hourly limit for this organization. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}` |
-//! | over a [`SandboxLimit`] | 429 (+ `Retry-After`, and `X-RateLimit-*` if chosen) | the same as the injected rate limit |
+//! | over a [`SandboxLimit`] (token bucket, fixed window, Laravel's limiter) | 429 (+ `Retry-After`, and `X-RateLimit-*` if chosen or Laravel's) | the same as the injected rate limit |
 //! | injected failure | 503 | `{"error": true, "message": "Service unavailable"}` |
 //! | a change the state file could not save (not kept) | 500 | `{"error": true, "message": "…", "code": "SANDBOX_STATE_NOT_SAVED"}` |
 
