@@ -64,7 +64,7 @@
 //! | body is not JSON | 400 | `{"error": true, "message": "The request body is not valid JSON.", "code": "INVALID_JSON"}` |
 //! | invalid field or query parameter | 422 | `{"message": "The given data was invalid.", "errors": {"name": ["The name field is required."]}}` |
 //! | injected rate limit | 429 (+ `Retry-After`, `X-RateLimit-Remaining: 0`) | `{"message": "You've reached the hourly limit for this organization. Please try again later.", "code": "RATE_LIMIT_EXCEEDED"}` |
-//! | over a [`SandboxLimit`] | 429 (+ `Retry-After`, and `X-RateLimit-*` if chosen) | the same as the injected rate limit |
+//! | over a [`SandboxLimit`] (token bucket, fixed window, Laravel's limiter) | 429 (+ `Retry-After`, and `X-RateLimit-*` if chosen or Laravel's) | the same as the injected rate limit |
 //! | injected failure | 503 | `{"error": true, "message": "Service unavailable"}` |
 //! | a change the state file could not save (not kept) | 500 | `{"error": true, "message": "…", "code": "SANDBOX_STATE_NOT_SAVED"}` |
 
@@ -74,6 +74,9 @@ mod limit;
 mod query;
 mod routes;
 mod server;
+mod shared;
+#[doc(hidden)]
+pub mod simulation;
 mod state_file;
 mod store;
 mod validate;
@@ -89,7 +92,7 @@ use tokio::sync::oneshot;
 
 pub use config::{RequestInfo, SandboxBuilder};
 pub use errors::{RATE_LIMIT_MESSAGE, VALIDATION_MESSAGE};
-pub use limit::{LimitVerdict, SandboxLimit, SandboxLimiter};
+pub use limit::SandboxLimit;
 pub use query::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 pub use state_file::{STATE_FORMAT, STATE_VERSION};
 pub use store::SEED_DESCRIPTIONS;
@@ -102,7 +105,7 @@ pub const SANDBOX_ORG_ID: &str = "3b0a9d1c2e4f5a6b7c8d9e0f1a2b3c4d";
 /// A running fake of the Groups API; stops when dropped.
 pub struct Sandbox {
     addr: SocketAddr,
-    shared: Arc<server::Shared>,
+    shared: Arc<shared::Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     loaded: bool,
@@ -152,7 +155,7 @@ impl Sandbox {
             tokio::net::TcpListener::from_std(std_listener)?
         };
         let base_url = format!("http://{addr}/api");
-        let shared = Arc::new(server::Shared::new(config, store, state, base_url));
+        let shared = Arc::new(shared::Shared::new(config, store, state, base_url));
         let app = server::router(shared.clone());
         let (shutdown, signal) = oneshot::channel();
         let grace = shared.config.grace;

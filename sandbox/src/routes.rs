@@ -5,8 +5,8 @@
 //! validates the body (422 or 400); create, update and delete change the
 //! store through [`Shared::change`], which holds the store's lock from the
 //! uniqueness check to the write and saves the state file (if any) before
-//! the answer is made. Authentication and fault
-//! injection happen earlier, in [`crate::server`].
+//! the answer is made. Authentication, fault injection and the limiter
+//! happen earlier, in the server's middleware.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::errors::{ApiError, json_response};
 use crate::query;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::validate;
 
 type Result<T> = std::result::Result<T, ApiError>;

@@ -1,7 +1,8 @@
 //! The `tallyfy-groups-sandbox` binary as a separate process: it starts,
 //! answers, saves its state file, stops cleanly on SIGTERM, survives SIGKILL
 //! in the middle of writes without losing an acknowledged change, refuses
-//! corrupt and foreign state files, and refuses a second server on one file.
+//! corrupt and foreign state files, refuses a second server on one file, and
+//! enforces the rate limit `--limit` names.
 //! Every server is stopped by its pid; every loop is bounded.
 
 mod common;
@@ -379,4 +380,78 @@ async fn second_server_on_one_file_is_refused() {
     let third = Server::start(&args);
     assert_eq!(all_names(&third).await.len(), 2);
     third.kill_9();
+}
+
+/// Proves `--limit laravel:…` runs Laravel's limiter in the binary: passing answers
+/// carry the last limit's counts (Limit 5, Remaining 4 then 3), the third request
+/// meets the first limit's 429 (Limit 2, Remaining 0, Retry-After within the hour,
+/// X-RateLimit-Reset a Unix time), the startup line on stderr names the limit, and
+/// the process still stops cleanly on SIGTERM.
+#[tokio::test]
+async fn limit_flag_runs_laravels_limiter() {
+    let server = Server::start(&["--limit", "laravel:2/3600s,5/3600"]);
+    let client = http();
+    for remaining in ["4", "3"] {
+        let answer = send(client.get(server.groups_url())).await;
+        assert_eq!(answer.status, 200, "{}", answer.raw);
+        assert_eq!(answer.header("x-ratelimit-limit"), Some("5"));
+        assert_eq!(answer.header("x-ratelimit-remaining"), Some(remaining));
+        assert_eq!(answer.header("x-ratelimit-reset"), None);
+    }
+    let refused = send(client.get(server.groups_url())).await;
+    assert_eq!(refused.status, 429, "{}", refused.raw);
+    assert_eq!(refused.body["code"], "RATE_LIMIT_EXCEEDED");
+    assert_eq!(refused.header("x-ratelimit-limit"), Some("2"));
+    assert_eq!(refused.header("x-ratelimit-remaining"), Some("0"));
+    let retry_after: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((3500..=3600).contains(&retry_after), "{retry_after}");
+    let reset: u64 = refused
+        .header("x-ratelimit-reset")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        reset.abs_diff(now + retry_after) <= 2,
+        "{reset} vs {now} + {retry_after}"
+    );
+    let output = server.terminate();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("rate limit laravel:2/3600,5/3600"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Proves `--help` documents `--limit` and each of its forms, and that a malformed
+/// limit is a usage error (exit status 2) that says which forms there are (or, for
+/// too many Laravel limits, how many it takes).
+#[test]
+fn limit_flag_is_documented_and_checked() {
+    let help = run_to_exit(&["--help"]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for needle in [
+        "--limit <SPEC>",
+        "bucket:R[:B]",
+        "+next-second-reset",
+        "window:N/SECONDS",
+        "laravel:N/SECONDS[,N/SECONDS...]",
+        "laravel:100/60,1000/3600",
+    ] {
+        assert!(text.contains(needle), "--help lacks {needle:?}:\n{text}");
+    }
+    for (bad, says) in [
+        ("laravel:0/60", "laravel:N/SECONDS"),
+        ("bucket:4+nonsense", "laravel:N/SECONDS"),
+        ("laravel:1/1,2/2,3/3,4/4,5/5", "at most 4 limits"),
+    ] {
+        let output = run_to_exit(&["--limit", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {}", stderr(&output));
+        assert!(stderr(&output).contains(says), "{bad}: {}", stderr(&output));
+    }
 }

@@ -1,5 +1,5 @@
 //! The server binary's command line (clap) and its translation into a
-//! [`SandboxBuilder`]. Knobs come in groups (`ServerArgs`, `FaultArgs`), each
+//! [`SandboxBuilder`]. Knobs come in groups (`ServerArgs`, `FaultArgs`, `LimitArgs`), each
 //! a flattened struct with an `apply` step, so a new group of flags is one
 //! more struct and one more `apply` call.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser};
-use tallyfy_groups_sandbox::{Sandbox, SandboxBuilder};
+use tallyfy_groups_sandbox::{Sandbox, SandboxBuilder, SandboxLimit};
 
 /// A local fake of Tallyfy's Groups API for any HTTP client (curl, other
 /// languages' SDKs, test suites). Listens on 127.0.0.1 only.
@@ -23,6 +23,8 @@ pub struct Cli {
     pub server: ServerArgs,
     #[command(flatten)]
     pub faults: FaultArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Where it listens, what it holds, whom it lets in.
@@ -78,11 +80,41 @@ pub struct FaultArgs {
     pub retry_after_secs: u64,
 }
 
+/// A real rate limit, checked on every request after the injected faults and
+/// before authentication; refusals are the API's 429 `RATE_LIMIT_EXCEEDED`.
+#[derive(Args)]
+#[command(next_help_heading = "Rate limit")]
+pub struct LimitArgs {
+    /// Enforce a rate limit: bucket:R[:B], window:N/SECONDS or
+    /// laravel:N/SECONDS[,N/SECONDS...], optionally +headers.
+    ///
+    /// bucket:R[:B]: a token bucket of R per second, burst B (default R rounded
+    /// up), full at the start. +headers adds X-RateLimit-Limit (B), -Remaining and
+    /// -Reset (seconds until full); +next-second-reset instead sends -Reset as the
+    /// Unix time of the next whole second, though the bucket refills continuously
+    /// (a misleading server).
+    ///
+    /// window:N/SECONDS: N requests per window, windows counted from the start;
+    /// +headers adds X-RateLimit-Limit, -Remaining and -Reset (seconds to the end).
+    ///
+    /// laravel:N/SECONDS[,N/SECONDS...]: Laravel's ThrottleRequests with up to 4
+    /// limits in declaration order, e.g. laravel:100/60,1000/3600. Each window opens
+    /// at its first request; a request counts against each limit it passes; passing
+    /// answers carry the last limit's X-RateLimit-Limit and -Remaining (no Reset);
+    /// the first exhausted limit answers 429 with Retry-After, X-RateLimit-Reset
+    /// (Unix time of its window's end), its Limit and Remaining: 0.
+    ///
+    /// SECONDS may end in s (laravel:20/5s).
+    #[arg(long, value_name = "SPEC")]
+    pub limit: Option<SandboxLimit>,
+}
+
 impl Cli {
     /// The sandbox these arguments describe.
     pub fn builder(&self) -> SandboxBuilder {
         let builder = self.server.apply(Sandbox::builder());
-        self.faults.apply(builder)
+        let builder = self.faults.apply(builder);
+        self.limits.apply(builder)
     }
 }
 
@@ -109,6 +141,12 @@ impl FaultArgs {
             .rate_limit_every(self.inject_429_every)
             .rate_limit_first(self.inject_429_first)
             .retry_after_secs(self.retry_after_secs)
+    }
+}
+
+impl LimitArgs {
+    fn apply(&self, builder: SandboxBuilder) -> SandboxBuilder {
+        builder.limit(self.limit)
     }
 }
 
@@ -156,11 +194,27 @@ mod tests {
             Some(std::path::Path::new("s.json"))
         );
         assert_eq!(cli.faults.inject_429_every, 3);
+        assert_eq!(cli.limits.limit, None);
+        let laravel = Cli::try_parse_from(["x", "--limit", "laravel:20/5s,1000/3600s"]).unwrap();
+        assert_eq!(
+            laravel.limits.limit,
+            Some(SandboxLimit::laravel(&[
+                (20, Duration::from_secs(5)),
+                (1000, Duration::from_secs(3600))
+            ]))
+        );
+        let bucket = Cli::try_parse_from(["x", "--limit", "bucket:4+next-second-reset"]).unwrap();
+        assert_eq!(
+            bucket.limits.limit,
+            Some(SandboxLimit::token_bucket_next_second_reset(4.0, 4))
+        );
         for bad in [
             &["x", "--fail-fraction", "1.5"][..],
             &["x", "--token", ""],
             &["x", "--reset-state"],
             &["x", "--port", "70000"],
+            &["x", "--limit", "laravel:0/60"],
+            &["x", "--limit", "laravel"],
         ] {
             assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
         }

@@ -1,4 +1,4 @@
-//! `cargo run -p tallyfy-groups-sandbox -- [--port N] [--seed N] [--state FILE] …`:
+//! `cargo run -p tallyfy-groups-sandbox -- [--port N] [--seed N] [--state FILE] [--limit SPEC] …`:
 //! the sandbox as a local server that anything can call.
 //!
 //! Starts the [`Sandbox`](tallyfy_groups_sandbox::Sandbox) the arguments
@@ -68,9 +68,13 @@ async fn serve(cli: Cli) -> ExitCode {
     } else {
         "any bearer token"
     };
+    let limit = match cli.limits.limit {
+        Some(limit) => format!("rate limit {limit}"),
+        None => "no rate limit".to_owned(),
+    };
     eprintln!(
         "tallyfy-groups sandbox: serving {} (organisation {}); {state}; accepts {token}; \
-         Ctrl-C or SIGTERM stops it",
+         {limit}; Ctrl-C or SIGTERM stops it",
         sandbox.groups_url(),
         sandbox.org_id()
     );
