@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
-use tallyfy_groups_sandbox::{SandboxLimit, SandboxLimiter};
+use tallyfy_groups_sandbox::SandboxLimit;
+use tallyfy_groups_sandbox::simulation::SandboxLimiter;
 use tokio::time::Instant;
 
 use tallyfy_groups::RateLimiter;
