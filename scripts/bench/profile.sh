@@ -7,7 +7,8 @@
 #
 # Builds the overhead and decode benches, starts `overhead --serve` (the fixed-body
 # server and a sandbox, in their own process so only the client is profiled), runs
-# each kind of request twice under callgrind (N1 and N2 times) and reports
+# each kind of request (ours, the hand-written call, and the hand-written call with
+# our timeouts: raw and rawt) twice under callgrind (N1 and N2 times) and reports
 # (Ir(N2) - Ir(N1)) / (N2 - N1): instructions per request, start-up cancelled out,
 # then the functions and categories where ours and the raw client differ.
 # Callgrind counts instructions, not time: it is steady on a busy machine, but
@@ -46,7 +47,7 @@ profile() { # name n command...
   shift 2
   valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.$name.$n.out" "$@" >/dev/null 2>&1
 }
-for kind in ours-get raw-get ours-list raw-list; do
+for kind in ours-get raw-get rawt-get ours-list raw-list rawt-list; do
   for n in "$N1" "$N2"; do profile "$kind" "$n" "$overhead" --profile "$kind" "$n" "$fixed"; done
 done
 for kind in ours raw; do
@@ -99,6 +100,8 @@ def compare(ours, raw, a, b, unit):
     for d, k in rows[:12]:
         print(f"  {d:>10,.0f}  {k[:110]}")
 compare("ours-get", "raw-get", n1, n2, "get")
+compare("ours-get", "rawt-get", n1, n2, "get (raw with our timeouts)")
 compare("ours-list", "raw-list", n1, n2, "one-page list")
+compare("ours-list", "rawt-list", n1, n2, "one-page list (raw with our timeouts)")
 compare("decode-ours", "decode-raw", d1, d2, "page decode")
 EOF

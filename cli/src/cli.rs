@@ -1,4 +1,4 @@
-//! The command line of the `groups` example: commands, arguments and flags (clap).
+//! The command line of `tallyfy-groups`: commands, arguments and flags (clap).
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use tallyfy_groups::SortBy;
 /// it is rate-limited when GROUPS_SANDBOX_LIMIT is set, e.g. `bucket:5:5` or
 /// `window:60/6+headers`).
 #[derive(Debug, Parser)]
-#[command(name = "groups", version, arg_required_else_help = true)]
+#[command(name = "tallyfy-groups", version, arg_required_else_help = true)]
 pub struct Cli {
     /// Print JSON instead of a table: each group as the server sent it (unknown
     /// fields, nulls and empty lists included).

@@ -1,4 +1,4 @@
-//! How the `groups` example prints: a table by default, JSON with `--json`, and
+//! How `tallyfy-groups` prints: a table by default, JSON with `--json`, and
 //! errors as one line.
 //!
 //! `--json` prints groups as the server sent them: unknown keys, `null`s and empty

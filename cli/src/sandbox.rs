@@ -1,4 +1,4 @@
-//! The `groups` example's local sandbox: where its state file lives and how
+//! The CLI's local sandbox: where its state file lives and how
 //! it is started, so what one command changes the next one sees.
 //!
 //! The state file is, first of these that is set: `--sandbox-state FILE`,

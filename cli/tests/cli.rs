@@ -1,14 +1,9 @@
-//! The `groups` example CLI with no token, as a user runs it: separate
-//! processes sharing the local sandbox's state file. Every test uses its own
-//! temporary state file (never the default one under `target/`).
-//!
-//! The example binary is built once per test run with `cargo build --example
-//! groups` (a no-op when it is up to date), because Cargo gives integration
-//! tests the path of binaries but not of examples.
+//! The `tallyfy-groups` CLI with no token, as a user runs it: separate processes
+//! sharing the local sandbox's state file. Every test uses its own temporary state
+//! file (never the default one under `target/`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
@@ -40,41 +35,14 @@ impl Drop for TempDir {
     }
 }
 
-/// The freshly built example, next to this test's own `deps/` directory.
+/// The `tallyfy-groups` binary, which Cargo builds for this package's tests.
 fn groups_exe() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let test_exe = std::env::current_exe().expect("the test knows its path");
-        // target/<profile>/deps/example_cli-HASH → target/<profile>
-        let profile_dir = test_exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test runs from target/<profile>/deps");
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args(["build", "--quiet", "--example", "groups"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir
-            .file_name()
-            .is_some_and(|name| name == "release")
-        {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "cargo build --example groups failed");
-        let exe = profile_dir
-            .join("examples")
-            .join(format!("groups{}", std::env::consts::EXE_SUFFIX));
-        assert!(exe.is_file(), "no example binary at {}", exe.display());
-        exe
-    })
+    Path::new(env!("CARGO_BIN_EXE_tallyfy-groups"))
 }
 
 /// Runs `groups ARGS` against the sandbox on `state` (no token in the environment).
 fn groups(state: &Path, args: &[&str]) -> Output {
-    groups_command(state, args)
-        .output()
-        .expect("the example runs")
+    groups_command(state, args).output().expect("the CLI runs")
 }
 
 fn groups_command(state: &Path, args: &[&str]) -> Command {
@@ -228,7 +196,7 @@ fn concurrent_commands_take_turns() {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("the example starts")
+            .expect("the CLI starts")
         })
         .collect();
     for child in children {
@@ -324,7 +292,7 @@ fn short_listing_prints_what_arrived_then_fails_unless_allowed() {
             .env("TALLYFY_ORG_ID", "org1")
             .env("TALLYFY_BASE_URL", server.base_url())
             .output()
-            .expect("the example runs")
+            .expect("the CLI runs")
     };
 
     let strict = run(&[]);
@@ -362,7 +330,7 @@ fn groups_at(server: &httpmock::MockServer, args: &[&str]) -> Output {
         .env("TALLYFY_ORG_ID", "org1")
         .env("TALLYFY_BASE_URL", server.base_url())
         .output()
-        .expect("the example runs")
+        .expect("the CLI runs")
 }
 
 /// Proves `--json` prints groups as the server sent them (issue #19): `get` prints

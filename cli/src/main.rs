@@ -1,5 +1,5 @@
-//! `cargo run --example groups -- <command>`: a small command-line client for the
-//! Groups API built on this crate. With no `TALLYFY_ACCESS_TOKEN` it starts the local
+//! `tallyfy-groups <command>` (`cargo run -p tallyfy-groups-cli -- <command>`): the
+//! command-line client for the Groups API, built on the `tallyfy-groups` crate. With no `TALLYFY_ACCESS_TOKEN` it starts the local
 //! sandbox (seeded with a few hundred groups, kept in a state file between
 //! commands; see `sandbox.rs`), so it works on a fresh machine.
 
