@@ -4,8 +4,9 @@
 //! (`examples`) and the samples (`samples`) through the validator (`drift`,
 //! worded by `messages`), and gather a `report`. With `--live`, `live` fetches
 //! bodies from the API and feeds them to `drift::Checker::check_response` the
-//! same way `samples` does, and `record` (through `redact`) writes them as
-//! samples.
+//! same way `samples` does, and `record` (through `redact`, checked by
+//! `leaks`, both writing and reading the spellings of `placeholders`) writes
+//! them as samples.
 
 pub mod compiled;
 pub mod convert;
@@ -17,6 +18,7 @@ pub mod live;
 pub mod messages;
 #[path = "../../codegen/naming.rs"]
 pub mod naming;
+pub mod placeholders;
 pub mod record;
 pub mod redact;
 pub mod report;
