@@ -31,9 +31,10 @@ enum Command {
     /// a sample has but the schema does not declare are warnings. Each finding is
     /// one line: severity, file, JSON path, message; then a summary line.
     ///
-    /// With --live, also calls the API's read-only operations through the
-    /// crate's own client (five lists with different parameters, a get with and
-    /// without with=assets, a get of a group that does not exist) and checks
+    /// With --live, also calls the API's read-only operations (five lists with
+    /// different parameters, a get with and without with=assets, a get of a
+    /// group that does not exist; at most two retries on 429, 502, 503, 504 or
+    /// a failed connection) and checks
     /// every raw response the same way; findings name them like
     /// `live:listGroups.200 (per_page=5&page=1)`. Needs TALLYFY_ACCESS_TOKEN and
     /// TALLYFY_ORG_ID, optionally TALLYFY_BASE_URL (default
