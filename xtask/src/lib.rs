@@ -31,6 +31,7 @@ pub mod samples;
 pub mod spec;
 pub mod spec_diff;
 pub mod structure;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
