@@ -30,39 +30,12 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::placeholders::{self, PLACEHOLDER_ORG_ID, secret_forms};
-use crate::spec::child;
 
-/// Key words of a person's name (or handle).
-pub const NAME_WORDS: &[&str] = &[
-    "name",
-    "names",
-    "firstname",
-    "lastname",
-    "fullname",
-    "displayname",
-    "surname",
-    "nickname",
-    "username",
-    "login",
-    "initials",
-    "signature",
-];
-/// Key words of free text about a group or a person.
-pub const TEXT_WORDS: &[&str] = &[
-    "description",
-    "title",
-    "bio",
-    "about",
-    "note",
-    "notes",
-    "comment",
-    "comments",
-    "summary",
-];
-/// Key words of a phone number.
-pub const PHONE_WORDS: &[&str] = &["phone", "mobile", "tel", "telephone", "cell", "fax"];
-/// Key words of a postal address.
-pub const ADDRESS_WORDS: &[&str] = &["address", "street", "city", "postcode", "zip"];
+mod vocabulary;
+
+use crate::spec::child;
+use vocabulary::personal;
+pub use vocabulary::{ADDRESS_WORDS, NAME_WORDS, PHONE_WORDS, TEXT_WORDS};
 
 /// Learned values shorter than this (in characters) are a leak only as a
 /// whole field, not inside other text (where `Al` or `IT` would match half
@@ -107,50 +80,6 @@ static ORG_IN_PATH: LazyLock<Regex> =
 /// Every placeholder `redact` writes, which is therefore not a leak.
 static PLACEHOLDERS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&placeholders::pattern()).expect("the pattern compiles"));
-
-/// The words of a key, lowercased: `firstName` and `first_name` are
-/// `[first, name]`.
-fn key_words(key: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut after_lower = false;
-    for c in key.chars() {
-        let boundary = !c.is_alphanumeric() || (c.is_uppercase() && after_lower);
-        if boundary && !word.is_empty() {
-            words.push(std::mem::take(&mut word));
-        }
-        if c.is_alphanumeric() {
-            word.extend(c.to_lowercase());
-            after_lower = c.is_lowercase() || c.is_numeric();
-        } else {
-            after_lower = false;
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
-}
-
-/// What a value under `key` is, if the key is personal.
-fn personal(key: &str) -> Option<&'static str> {
-    let words = key_words(key);
-    let joined = words.concat();
-    let any = |list: &[&str]| {
-        list.contains(&joined.as_str()) || words.iter().any(|w| list.contains(&w.as_str()))
-    };
-    if any(NAME_WORDS) {
-        Some("a name from the input")
-    } else if any(TEXT_WORDS) {
-        Some("a description from the input")
-    } else if any(PHONE_WORDS) {
-        Some("a phone number from the input")
-    } else if any(ADDRESS_WORDS) {
-        Some("an address from the input")
-    } else {
-        None
-    }
-}
 
 /// What was found, and where (a JSON pointer into the redacted body; `""`
 /// for the written text as a whole).
@@ -389,8 +318,6 @@ mod tests {
     // in the output is refused; keys without such a word are not learned.
     #[test]
     fn personal_keys_are_recognised_by_their_words() {
-        assert_eq!(key_words("firstName"), ["first", "name"]);
-        assert_eq!(key_words("ORG_id-x y"), ["org", "id", "x", "y"]);
         let input = json!({"data": {"nickName": "Zed Quill", "homeAddress": "1 Elm Row",
             "Tel": "+44 20 7946 0000", "bio": "Plays the oboe", "colour": "teal"}});
         let cases = [
