@@ -1,7 +1,7 @@
 //! progenitor's operationId → method-name rule, in one place. build.rs includes
 //! this file (`#[path = "codegen/naming.rs"] mod naming;`) to key its operation
-//! table; the xtask includes it to map the names the generated client reports
-//! back to the spec's operationIds. It owns only the name: no I/O, no spec walk.
+//! table; the xtask's `naming` test checks it against progenitor's own generator.
+//! It owns only the name: no I/O, no spec walk.
 //!
 //! It mirrors `progenitor_impl::util::sanitize(id, Case::Snake)` of progenitor
 //! 0.15 (a private function): drop `'`, turn every character that cannot

@@ -1,45 +1,76 @@
 //! The leak check of `--record`: decides whether a redacted body may be
 //! written. It looks at the input bodies and the redacted output only, never
-//! at how `redact` got there, so a rule `redact` lacks (or a bug in it) shows
-//! up here as a refusal rather than as personal data in a committed file.
+//! at how `redact` got there, and it has its own idea of what is secret or
+//! personal (it shares nothing with `redact` but the spellings of the
+//! placeholders, `placeholders`), so a rule `redact` lacks (or a bug in it)
+//! shows up here as a refusal rather than as personal data in a committed
+//! file.
 //!
 //! A leak is, in any key or string of the output (as is, and percent-decoded):
-//! the token (also percent-encoded, also anywhere in the written text); an
-//! organisation id seen in the input (the configured one, `org_id`-like
-//! fields, `/organizations/<id>` in URLs); an email-shaped string other than
-//! the `guestN@example.com` placeholders; or a value of a personal field
-//! (`redact::PERSON_KEYS`, `DESCRIPTION_KEYS`, `PHONE_KEYS`) or an email seen
-//! in any input of the run. Placeholders are taken out before looking, so an
-//! original that happens to read `Group 2` is not a leak. Findings name the
-//! kind and the JSON pointer, never the value.
+//! - the token (also percent-encoded, also anywhere in the written text);
+//! - anything shaped like a secret: `Bearer …`, a JWT (`eyJ….….…`), a hex
+//!   string of [`LONG_HEX`] digits or more (keys, signatures; ids are shorter);
+//! - an email-shaped string other than the `guestN@example.com` placeholders;
+//! - an organisation id seen in the input (the configured one, `org_id`-like
+//!   fields, `/organizations/<id>` in URLs);
+//! - a value seen in the input under a personal key: a key whose words (split
+//!   at `_`, `-`, spaces and camelCase) name a person, free text about one, a
+//!   phone or an address ([`NAME_WORDS`], [`TEXT_WORDS`], [`PHONE_WORDS`],
+//!   [`ADDRESS_WORDS`]: a wider net than any list of exact field names).
+//!
+//! Placeholders are taken out before looking, so an original that happens to
+//! read `Group 2` is not a leak. Findings name the kind and the JSON pointer,
+//! never the value.
 
 use std::fmt;
 use std::sync::LazyLock;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::redact::{
-    DESCRIPTION_KEYS, MIN_FREE_TEXT_LEN, PERSON_KEYS, PHONE_KEYS, PLACEHOLDER_BASE_URL,
-    PLACEHOLDER_ORG_ID, PLACEHOLDER_PHONE, REDACTED,
-};
-use crate::spec::child;
+use crate::placeholders::{self, PLACEHOLDER_ORG_ID, secret_forms};
 
-/// Characters a URL encoder leaves alone in a component (RFC 3986 unreserved).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+mod vocabulary;
+
+use crate::spec::child;
+use vocabulary::personal;
+pub use vocabulary::{ADDRESS_WORDS, NAME_WORDS, PHONE_WORDS, TEXT_WORDS};
+
+/// Learned values shorter than this (in characters) are a leak only as a
+/// whole field, not inside other text (where `Al` or `IT` would match half
+/// the words).
+pub const WHOLE_FIELD_BELOW: usize = 3;
+
+/// The fewest hex digits of a string taken for a key or a signature (ids
+/// of groups and organisations have 32).
+pub const LONG_HEX: usize = 40;
 
 /// Fields naming an organisation.
 const ORG_KEYS: &[&str] = &["org_id", "organization_id", "organisation_id"];
 
 /// Anything shaped like an address: something, `@`, something with a dot.
-/// Deliberately looser than `redact`'s pattern.
 static EMAIL_SHAPED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[^\s@/]+@[^\s@/?#]+\.[^\s@/?#.]+").expect("the pattern compiles")
+});
+
+/// Strings shaped like a secret, whatever their key.
+static SECRET_SHAPED: LazyLock<[(Regex, &'static str); 3]> = LazyLock::new(|| {
+    let re = |pattern: &str| Regex::new(pattern).expect("the pattern compiles");
+    [
+        (
+            re(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
+            "a bearer token",
+        ),
+        (
+            re(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),
+            "a JWT-like token",
+        ),
+        (
+            re(&format!(r"\b[0-9A-Fa-f]{{{LONG_HEX},}}\b")),
+            "a long hex string (a key or a signature)",
+        ),
+    ]
 });
 
 /// An organisation id inside a URL path.
@@ -47,33 +78,8 @@ static ORG_IN_PATH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"/organizations/([^/?#\s]+)").expect("the pattern compiles"));
 
 /// Every placeholder `redact` writes, which is therefore not a leak.
-static PLACEHOLDERS: LazyLock<Regex> = LazyLock::new(|| {
-    let fixed = [
-        REDACTED,
-        PLACEHOLDER_ORG_ID,
-        PLACEHOLDER_PHONE,
-        PLACEHOLDER_BASE_URL,
-    ]
-    .map(regex::escape)
-    .join("|");
-    Regex::new(&format!(
-        r"(?:Group|Person|Description) \d+|guest\d+@example\.com|{fixed}"
-    ))
-    .expect("the pattern compiles")
-});
-
-/// The forms a secret can take in a body: as is, and percent-encoded.
-pub fn secret_forms(secret: &str) -> Vec<String> {
-    if secret.is_empty() {
-        return Vec::new();
-    }
-    let mut forms = vec![secret.to_string()];
-    let encoded = utf8_percent_encode(secret, COMPONENT).to_string();
-    if encoded != secret {
-        forms.push(encoded);
-    }
-    forms
-}
+static PLACEHOLDERS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&placeholders::pattern()).expect("the pattern compiles"));
 
 /// What was found, and where (a JSON pointer into the redacted body; `""`
 /// for the written text as a whole).
@@ -155,15 +161,7 @@ impl Sensitive {
         if ORG_KEYS.contains(&key) {
             self.add_org_id(text);
         }
-        let what = if PERSON_KEYS.contains(&key) {
-            Some("a name from the input")
-        } else if DESCRIPTION_KEYS.contains(&key) {
-            Some("a description from the input")
-        } else if PHONE_KEYS.contains(&key) {
-            Some("a phone number from the input")
-        } else {
-            None
-        };
+        let what = personal(key);
         if let Some(what) = what {
             self.add_value(text, what);
         }
@@ -220,7 +218,11 @@ impl Sensitive {
             return Some("the access token");
         }
         // A separator that can take part in no match stands where a placeholder was.
-        let rest = PLACEHOLDERS.replace_all(text, "\n").to_lowercase();
+        let stripped = PLACEHOLDERS.replace_all(text, "\n");
+        if let Some((_, what)) = SECRET_SHAPED.iter().find(|(re, _)| re.is_match(&stripped)) {
+            return Some(what);
+        }
+        let rest = stripped.to_lowercase();
         if self.org_ids.iter().any(|id| holds(&rest, id)) {
             return Some("an organisation id");
         }
@@ -235,9 +237,9 @@ impl Sensitive {
 }
 
 /// Whether `text` holds `needle` (both lowercased): anywhere for needles of
-/// [`MIN_FREE_TEXT_LEN`] characters or more, as the whole text for shorter ones.
+/// [`WHOLE_FIELD_BELOW`] characters or more, as the whole text for shorter ones.
 fn holds(text: &str, needle: &str) -> bool {
-    if needle.chars().count() >= MIN_FREE_TEXT_LEN {
+    if needle.chars().count() >= WHOLE_FIELD_BELOW {
         text.contains(needle)
     } else {
         text.trim() == needle
@@ -259,6 +261,7 @@ fn decoded_forms(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::placeholders::REDACTED;
     use serde_json::json;
 
     fn leak(input: Value, output: Value, org_id: &str, token: &str) -> Option<String> {
@@ -307,6 +310,50 @@ mod tests {
             "note": "mail guest1@example.com, also Albert", "id": PLACEHOLDER_ORG_ID,
             "token": REDACTED}});
         assert_eq!(found(clean), None);
+    }
+
+    // Proves the personal vocabulary is the leak check's own, by key words:
+    // fields no exact list of the redactor names (camelCase, other words for
+    // a name, a phone, an address, free text) are learned, and a value kept
+    // in the output is refused; keys without such a word are not learned.
+    #[test]
+    fn personal_keys_are_recognised_by_their_words() {
+        let input = json!({"data": {"nickName": "Zed Quill", "homeAddress": "1 Elm Row",
+            "Tel": "+44 20 7946 0000", "bio": "Plays the oboe", "colour": "teal"}});
+        let cases = [
+            ("zed quill", "a name from the input"),
+            ("1 elm row", "an address from the input"),
+            ("+44 20 7946 0000", "a phone number from the input"),
+            ("plays the oboe", "a description from the input"),
+        ];
+        for (kept, what) in cases {
+            let found = leak(input.clone(), json!({"x": kept}), "", "t0k");
+            assert_eq!(found.as_deref(), Some(format!("{what} at /x").as_str()));
+        }
+        assert_eq!(leak(input, json!({"x": "teal"}), "", "t0k"), None);
+    }
+
+    // Proves secret-shaped strings are leaks whatever their key and whatever
+    // the input held, and that group-id-long hex and placeholders are not.
+    #[test]
+    fn secret_shaped_strings_are_leaks() {
+        let found = |text: &str| leak(json!({}), json!({"v": text}), "", "t0k");
+        assert_eq!(
+            found("Authorization: Bearer abcDEF123456").as_deref(),
+            Some("a bearer token at /v")
+        );
+        assert_eq!(
+            found("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature").as_deref(),
+            Some("a JWT-like token at /v")
+        );
+        let hex = "ab".repeat(LONG_HEX / 2);
+        assert_eq!(
+            found(&format!("key={hex}")).as_deref(),
+            Some("a long hex string (a key or a signature) at /v")
+        );
+        assert_eq!(found("53a4560dc877f9b4f709f97630efbb5a"), None);
+        assert_eq!(found(REDACTED), None);
+        assert_eq!(found(PLACEHOLDER_ORG_ID), None);
     }
 
     // Proves the token is found percent-encoded too (as in a URL query).

@@ -3,20 +3,27 @@
 //! (`convert`, `compiled`), check its structure (`structure`), its examples
 //! (`examples`) and the samples (`samples`) through the validator (`drift`,
 //! worded by `messages`), and gather a `report`. With `--live`, `live` fetches
-//! bodies from the API and feeds them to `drift::Checker::check_response` the
-//! same way `samples` does, and `record` (through `redact`) writes them as
-//! samples.
+//! bodies from the API (through its own client, `http`, with `credentials`)
+//! and feeds them to `drift::Checker::check_response` the same way `samples`
+//! does, and `record` (through `redact`, checked by `leaks`, both writing and
+//! reading the spellings of `placeholders`) writes them as samples.
+//!
+//! The xtask does not depend on the library it checks: a spec edit that
+//! breaks the hand-written layer must not break `cargo xtask` (spec-diff
+//! reports such an edit; see `spec_diff`).
 
 pub mod compiled;
 pub mod convert;
 pub mod credentials;
 pub mod drift;
 pub mod examples;
+pub mod http;
 pub mod leaks;
 pub mod live;
 pub mod messages;
 #[path = "../../codegen/naming.rs"]
 pub mod naming;
+pub mod placeholders;
 pub mod record;
 pub mod redact;
 pub mod report;
@@ -24,6 +31,7 @@ pub mod samples;
 pub mod spec;
 pub mod spec_diff;
 pub mod structure;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 

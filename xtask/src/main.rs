@@ -31,9 +31,10 @@ enum Command {
     /// a sample has but the schema does not declare are warnings. Each finding is
     /// one line: severity, file, JSON path, message; then a summary line.
     ///
-    /// With --live, also calls the API's read-only operations through the
-    /// crate's own client (five lists with different parameters, a get with and
-    /// without with=assets, a get of a group that does not exist) and checks
+    /// With --live, also calls the API's read-only operations (five lists with
+    /// different parameters, a get with and without with=assets, a get of a
+    /// group that does not exist; at most two retries on 429, 502, 503, 504 or
+    /// a failed connection) and checks
     /// every raw response the same way; findings name them like
     /// `live:listGroups.200 (per_page=5&page=1)`. Needs TALLYFY_ACCESS_TOKEN and
     /// TALLYFY_ORG_ID, optionally TALLYFY_BASE_URL (default
@@ -73,13 +74,19 @@ enum Command {
     /// for the server, compatible, needs review) and placed (request or response,
     /// operations, JSON path); progenitor's output for both, as a unified diff;
     /// and the library's public API (rustdoc JSON of both, built in
-    /// target/spec-diff; slow the first time). Prints the verdict (major, minor,
-    /// patch) and the lines that decide it first, then the details.
+    /// spec-diff/ of the target directory; slow the first time). Prints the
+    /// verdict (breaking (major), minor, patch) and the lines that decide it
+    /// first, then the details.
+    ///
+    /// When the working tree's library no longer compiles with the new spec,
+    /// the report still has the OpenAPI changes and the generated-code diff,
+    /// then each place that no longer compiles (file:line and the compiler's
+    /// message), and the verdict is breaking (major).
     ///
     /// Exit status: 0 reviewed, 1 the crate does not build with the new spec or
     /// (with --check-version) Cargo.toml's version is not bumped enough, 2 usage
-    /// error (also: a spec that does not parse or generate, a base that does not
-    /// build).
+    /// error (also: a spec that does not parse, reported with its line and
+    /// column, or does not generate; a base that does not build).
     SpecDiff {
         /// The git revision to compare the working tree with
         #[arg(long, value_name = "REV", default_value = "HEAD")]

@@ -2,10 +2,12 @@
 //! Owns the rules: which fields hold personal data, the stable placeholders
 //! that replace it (`Group 1`, `guest1@example.com`, `Description 1`, …; the
 //! same input always gets the same placeholder within one `Redactor`), the
-//! rewriting of URLs, the replacement of organisation ids and of the token,
-//! and the one spelling of a removed secret ([`REDACTED`]).
+//! rewriting of URLs, the replacement of organisation ids, of the token and
+//! of anything shaped like a secret, and the one spelling of a removed secret ([`REDACTED`]; the spellings of
+//! every placeholder are in `placeholders`).
 //! It does not decide whether a result is safe to write: `leaks` checks the
-//! output on its own, without trusting anything this module did.
+//! output on its own, with its own idea of what is personal, without trusting
+//! anything this module did.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -14,14 +16,10 @@ use percent_encoding::percent_decode_str;
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
-/// What a secret (the token) becomes, in recorded files and in any output.
-pub const REDACTED: &str = "** redacted **";
-/// The organisation id that replaces the real one everywhere.
-pub const PLACEHOLDER_ORG_ID: &str = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d";
-/// The base URL every link in `links` is rewritten to (the documented one).
-pub const PLACEHOLDER_BASE_URL: &str = "https://go.tallyfy.com/api";
-/// What a phone number becomes.
-pub const PLACEHOLDER_PHONE: &str = "+1 555 0100";
+use crate::placeholders::{Numbered, numbered, secret_forms};
+pub use crate::placeholders::{
+    PLACEHOLDER_BASE_URL, PLACEHOLDER_ORG_ID, PLACEHOLDER_PHONE, REDACTED,
+};
 
 /// Fields (other than a group's own `name`) holding a person's name: `Person N`.
 pub const PERSON_KEYS: &[&str] = &[
@@ -50,6 +48,15 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
         r"[\p{{L}}\p{{M}}\p{{N}}._%+'!$*^`{{|}}~-]+@(?:{label}\.)+{label}"
     ))
     .expect("the email pattern compiles")
+});
+
+/// Strings shaped like a secret whatever their field (a bearer token, a
+/// JWT, a hex key or signature of 40 digits or more): [`REDACTED`].
+static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i:\bbearer\s+[A-Za-z0-9._~+/=-]{8,})|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b[0-9A-Fa-f]{40,}\b",
+    )
+    .expect("the pattern compiles")
 });
 
 /// The organisation segment of an API path.
@@ -144,7 +151,7 @@ impl Redactor {
     pub fn new(org_id: impl Into<String>, token: &str) -> Redactor {
         Redactor {
             org_id: org_id.into(),
-            token_forms: crate::leaks::secret_forms(token),
+            token_forms: secret_forms(token),
             emails: Placeholders::default(),
             groups: Placeholders::default(),
             people: Placeholders::default(),
@@ -239,9 +246,11 @@ impl Redactor {
 
     fn placeholder(&mut self, kind: Kind, original: &str) -> String {
         match kind {
-            Kind::Group => format!("Group {}", self.groups.number(original)),
-            Kind::Person => format!("Person {}", self.people.number(original)),
-            Kind::Description => format!("Description {}", self.descriptions.number(original)),
+            Kind::Group => numbered(Numbered::Group, self.groups.number(original)),
+            Kind::Person => numbered(Numbered::Person, self.people.number(original)),
+            Kind::Description => {
+                numbered(Numbered::Description, self.descriptions.number(original))
+            }
             Kind::Phone => PLACEHOLDER_PHONE.to_string(),
         }
     }
@@ -268,6 +277,7 @@ impl Redactor {
         for form in &self.token_forms {
             text = text.replace(form.as_str(), REDACTED);
         }
+        text = SECRETS.replace_all(&text, REDACTED).into_owned();
         if !self.org_id.is_empty() {
             text = text.replace(&self.org_id, PLACEHOLDER_ORG_ID);
         }
@@ -279,7 +289,7 @@ impl Redactor {
         while let Some((start, end)) = find_email(rest) {
             out.push_str(&self.replace_known(&rest[..start]));
             let email = rest[start..end].to_lowercase();
-            out.push_str(&format!("guest{}@example.com", self.emails.number(&email)));
+            out.push_str(&numbered(Numbered::Email, self.emails.number(&email)));
             rest = &rest[end..];
         }
         out.push_str(&self.replace_known(rest));

@@ -1,5 +1,6 @@
 //! The OpenAPI document. Owns loading it exactly as build.rs does (serde_yaml into
-//! `openapiv3::OpenAPI`), JSON-pointer helpers, finding an operation's response
+//! `openapiv3::OpenAPI`, through `yaml`, whose errors give their position),
+//! JSON-pointer helpers, finding an operation's response
 //! for a status, listing every place that carries a schema and examples
 //! ("sites").
 
@@ -89,10 +90,10 @@ impl Spec {
         Spec::from_yaml(&text, label).map_err(LoadError::Invalid)
     }
 
-    /// Parses YAML (or JSON) text the way build.rs does.
+    /// Parses YAML (or JSON) text the way build.rs does; the error is one
+    /// line starting with its position (see `yaml`).
     pub fn from_yaml(text: &str, label: impl Into<String>) -> Result<Spec, String> {
-        let openapi: openapiv3::OpenAPI = serde_yaml::from_str(text)
-            .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+        let openapi = crate::yaml::parse_openapi(text)?;
         let doc =
             serde_json::to_value(&openapi).map_err(|e| format!("cannot re-serialize: {e}"))?;
         Ok(Spec {

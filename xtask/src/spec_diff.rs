@@ -1,16 +1,24 @@
 //! `cargo xtask spec-diff`: what an edit to the spec does to the API and to
 //! the crate. Owns the order of the steps and what they hand each other:
-//! read both specs (`rustdoc::file_at` for the base), classify the OpenAPI
-//! changes (`openapi`), generate and diff the code (`code`, through the
-//! build's own codegen/generate.rs), build and compare the public API
-//! (`rustdoc`, `api`), decide the verdict and check the version (`verdict`),
-//! and `render` it. It never writes to the working tree.
+//! read both specs (`rustdoc::file_at` for the base; parsed by `crate::yaml`,
+//! whose errors give their position), classify the OpenAPI changes
+//! (`openapi`), generate and diff the code (`code`, through the build's own
+//! codegen/generate.rs), check that the working tree's library still builds
+//! (`rustdoc::check`; its errors read by `diagnostics`), build and compare
+//! the public API (`rustdoc`, `api`), decide the verdict and check the
+//! version (`verdict`), and `render` it. It never writes to the working tree.
+//!
+//! It never compiles the library into the xtask itself: the library is
+//! built in a copy, so an edit that breaks the hand-written layer gets a
+//! full report (the places that no longer compile, a breaking verdict)
+//! instead of stopping `cargo xtask`.
 
 #[path = "../../codegen/generate.rs"]
 mod generate;
 
 pub mod api;
 pub mod code;
+pub mod diagnostics;
 pub mod openapi;
 pub mod render;
 pub mod rustdoc;
@@ -21,7 +29,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use api::ApiChange;
+use diagnostics::BuildError;
 use openapi::SpecChange;
+use rustdoc::NotBuilt;
 use verdict::{Verdict, VersionCheck};
 
 /// The spec, relative to the repository root.
@@ -34,7 +44,9 @@ pub struct SpecDiffOptions {
     pub root: PathBuf,
     /// The git revision of the old side.
     pub base: String,
-    /// Where both rustdoc builds go (shared, so dependencies build once).
+    /// Where the builds go (shared, so dependencies build once):
+    /// `spec-diff` in cargo's target directory (`CARGO_TARGET_DIR`, else
+    /// `target` in the repository).
     pub target_dir: PathBuf,
     /// Build and compare the public API (the slow part).
     pub public_api: bool,
@@ -48,7 +60,7 @@ impl SpecDiffOptions {
         SpecDiffOptions {
             root: root.to_path_buf(),
             base: base.to_string(),
-            target_dir: root.join("target/spec-diff"),
+            target_dir: cargo_target_dir(root).join("spec-diff"),
             public_api: true,
             check_version: false,
         }
@@ -71,6 +83,9 @@ pub struct SpecDiff {
     /// Why the public API could not be compared (the new crate does not build).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_error: Option<String>,
+    /// What no longer compiles with the new spec (empty when it builds or
+    /// was not built), hand-written places first.
+    pub build_errors: Vec<BuildError>,
     /// Unified diff of the generated code; empty when it did not change.
     pub code_diff: String,
 }
@@ -96,25 +111,35 @@ pub fn run(options: &SpecDiffOptions, progress: &mut dyn FnMut(&str)) -> Result<
     let old_text = rustdoc::file_at(&options.root, &options.base, SPEC)?;
     let new_text = std::fs::read_to_string(options.root.join(SPEC))
         .map_err(|e| format!("cannot read {}: {e}", options.root.join(SPEC).display()))?;
+    let old_json = crate::yaml::parse_value(&old_text).map_err(|e| format!("{base_label}: {e}"))?;
+    let new_json = crate::yaml::parse_value(&new_text).map_err(|e| format!("{head_label}: {e}"))?;
 
     progress("generating the client from both specs");
     let old_code = code::generate_code(&old_text).map_err(|e| format!("{base_label}: {e}"))?;
     let new_code = code::generate_code(&new_text).map_err(|e| format!("{head_label}: {e}"))?;
     let code_diff = code::unified_diff(&old_code, &new_code, (&base_label, &head_label));
 
-    let spec_changes = openapi::compare(&as_json(&old_text)?, &as_json(&new_text)?)
+    let spec_changes = openapi::compare(&old_json, &new_json)
         .map_err(|e| format!("drift cannot compare the specs: {e}"))?;
 
-    let (api_changes, api_error) = if options.public_api {
+    let (mut api_changes, mut api_error, mut build_errors) = (None, None, Vec::new());
+    if options.public_api {
         match public_api(options, progress)? {
-            Ok(changes) => (Some(changes), None),
-            Err(message) => (None, Some(message)),
+            Ok(changes) => api_changes = Some(changes),
+            Err(not_built) => {
+                api_error = Some(not_built_message(&not_built));
+                build_errors = not_built.errors;
+            }
         }
-    } else {
-        (None, None)
-    };
+    }
+    let broken = api_error.is_some().then_some(&build_errors[..]);
 
-    let verdict = verdict::decide(&spec_changes, !code_diff.is_empty(), api_changes.as_deref());
+    let verdict = verdict::decide(
+        &spec_changes,
+        !code_diff.is_empty(),
+        api_changes.as_deref(),
+        broken,
+    );
     let base_version = package_version(&rustdoc::file_at(
         &options.root,
         &options.base,
@@ -144,28 +169,77 @@ pub fn run(options: &SpecDiffOptions, progress: &mut dyn FnMut(&str)) -> Result<
         spec_changes,
         api_changes,
         api_error,
+        build_errors,
         code_diff,
     })
 }
 
-/// The public API diff: `Ok(Err(message))` when the working tree's crate does
-/// not build (a finding), `Err` when the base does not (a usage error).
+/// The one-line reason the public API was not compared.
+fn not_built_message(not_built: &NotBuilt) -> String {
+    let errors = &not_built.errors;
+    if errors.is_empty() {
+        return format!(
+            "the crate does not build with the new spec: {}",
+            not_built.detail
+        );
+    }
+    let places: Vec<String> = errors.iter().take(4).map(BuildError::place).collect();
+    let more = if errors.len() > places.len() {
+        format!(", and {} more", errors.len() - places.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "the crate does not build with the new spec: {} error{} ({}{more})",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        places.join(", ")
+    )
+}
+
+/// Cargo's target directory for `root`: `CARGO_TARGET_DIR` (relative to the
+/// current directory, as cargo reads it) or `root/target`.
+pub fn cargo_target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            match std::env::current_dir() {
+                Ok(cwd) if dir.is_relative() => cwd.join(dir),
+                _ => dir,
+            }
+        }
+        None => root.join("target"),
+    }
+}
+
+/// The public API diff: `Ok(Err(not_built))` when the working tree's crate
+/// does not build (a finding: checked first, so a broken edit needs no
+/// build of the base), `Err` when the base does not (a usage error).
 fn public_api(
     options: &SpecDiffOptions,
     progress: &mut dyn FnMut(&str),
-) -> Result<Result<Vec<ApiChange>, String>, String> {
+) -> Result<Result<Vec<ApiChange>, NotBuilt>, String> {
     std::fs::create_dir_all(&options.target_dir)
         .map_err(|e| format!("cannot create {}: {e}", options.target_dir.display()))?;
     let scratch =
         tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
-    let new_json = scratch.path().join("head.json");
+    progress(&format!(
+        "copying the working tree and checking its library (cargo check into {})",
+        options.target_dir.display()
+    ));
+    let head_tree = scratch.path().join("head");
+    rustdoc::snapshot(&options.root, &head_tree)?;
+    if let Err(not_built) = rustdoc::check(&head_tree, &options.target_dir) {
+        return Ok(Err(not_built));
+    }
     // The base's JSON depends only on its tree and the toolchain: keep it.
     let cache = options.target_dir.join("base-json");
     std::fs::create_dir_all(&cache)
         .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
     let key = rustdoc::cache_key(&options.root, &options.base)?;
     let old_json = cache.join(format!("{key}.json"));
-    if old_json.is_file() {
+    let base_built = !old_json.is_file();
+    if !base_built {
         progress(&format!(
             "rustdoc JSON of {} is cached ({key})",
             options.base
@@ -177,31 +251,32 @@ fn public_api(
         progress(&format!("exporting {} (git archive)", options.base));
         rustdoc::export(&options.root, &options.base, &base_tree)?;
         progress(&format!(
-            "building rustdoc JSON of {} into {} (slow the first time)",
-            options.base,
-            options.target_dir.display()
+            "building rustdoc JSON of {} (slow the first time)",
+            options.base
         ));
         let partial = cache.join(format!("{key}.json.partial"));
-        rustdoc::build(&base_tree, &options.target_dir, &partial, false)
+        rustdoc::document(&base_tree, &options.target_dir, &partial)
             .map_err(|e| format!("the base revision does not build: {e}"))?;
         std::fs::rename(&partial, &old_json)
             .map_err(|e| format!("cannot write {}: {e}", old_json.display()))?;
     }
-    progress("copying the working tree; checking its library and building its rustdoc JSON");
-    let head_tree = scratch.path().join("head");
-    rustdoc::snapshot(&options.root, &head_tree)?;
-    if let Err(message) = rustdoc::build(&head_tree, &options.target_dir, &new_json, true) {
-        return Ok(Err(format!(
-            "the crate does not build with the new spec: {message}"
-        )));
+    let head_tree = if base_built {
+        // The base was built after the check: a copy older than that build
+        // would be taken as built (see rustdoc's notes). Copy it afresh.
+        let fresh = scratch.path().join("head-again");
+        rustdoc::snapshot(&options.root, &fresh)?;
+        fresh
+    } else {
+        head_tree
+    };
+    progress("building the working tree's rustdoc JSON");
+    let new_json = scratch.path().join("head.json");
+    if let Err(detail) = rustdoc::document(&head_tree, &options.target_dir, &new_json) {
+        let errors = Vec::new();
+        return Ok(Err(NotBuilt { errors, detail }));
     }
     progress("comparing the public APIs");
     api::compare(&old_json, &new_json).map(Ok)
-}
-
-/// A spec's YAML as a JSON value (what drift reads).
-fn as_json(text: &str) -> Result<serde_json::Value, String> {
-    serde_yaml::from_str(text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))
 }
 
 /// `[package] version` of a Cargo.toml.

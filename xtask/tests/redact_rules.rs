@@ -96,3 +96,22 @@ fn scrub_uses_the_one_placeholder() {
     assert_eq!(scrub("a tok b", "tok"), "a ** redacted ** b");
     assert_eq!(scrub("a tok b", ""), "a tok b");
 }
+
+// Proves strings shaped like a secret are redacted in any field, also a
+// bearer header echoed in free text, while 32-digit ids stay as they are.
+#[test]
+fn secret_shaped_strings_are_redacted() {
+    let mut r = Redactor::new("org", "tok-123456");
+    let key = "0123456789abcdef".repeat(3);
+    let body = json!({"data": {
+        "id": "53a4560dc877f9b4f709f97630efbb5a",
+        "debug": "sent Authorization: Bearer abcDEF123456",
+        "session": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+        "api_key": key,
+    }});
+    let out = r.redact(&body);
+    assert_eq!(out["data"]["id"], "53a4560dc877f9b4f709f97630efbb5a");
+    assert_eq!(out["data"]["debug"], "sent Authorization: ** redacted **");
+    assert_eq!(out["data"]["session"], "** redacted **");
+    assert_eq!(out["data"]["api_key"], "** redacted **");
+}

@@ -221,3 +221,51 @@ fn an_echoed_token_is_never_printed_or_recorded() {
     assert!(text.contains("** redacted **"), "{text}");
     assert!(!text.contains(TOKEN), "{text}");
 }
+
+// Proves every live request carries the API's headers (the bearer token,
+// `Accept: application/json`, `X-Tallyfy-Client: APIClient`) and the list
+// parameters as the spec names them: a server that answers only such
+// requests (the first mock that matches answers) sees all five lists, the
+// `with` and `sort_by` ones among them, and the run is clean.
+#[test]
+fn requests_carry_the_api_headers_and_parameters() {
+    let server = MockServer::start();
+    let base = format!("/api/organizations/{ORG}/groups");
+    let list = |query: Option<(&str, &str)>| {
+        server.mock(|when, then| {
+            let when = when
+                .method(GET)
+                .path(base.clone())
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("accept", "application/json")
+                .header("x-tallyfy-client", "APIClient");
+            if let Some((name, value)) = query {
+                when.query_param(name, value);
+            }
+            then.status(200).json_body(json!({"data": [group()]}));
+        })
+    };
+    let with = list(Some(("with", "assets,users")));
+    let sorted = list(Some(("sort_by", "name")));
+    let paged = list(Some(("per_page", "5")));
+    let searched = list(Some(("q", "group")));
+    let others = list(None);
+    server.mock(|when, then| {
+        when.method(GET)
+            .path(format!("{base}/{GROUP}"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("x-tallyfy-client", "APIClient");
+        then.status(200).json_body(json!({"data": group()}));
+    });
+    server.mock(|when, then| {
+        when.method(GET).path(format!("{base}/{MISSING}"));
+        then.status(404)
+            .json_body(json!({"error": true, "message": "Resource not found"}));
+    });
+    let output = run_live(&server, &[]);
+    let report = json_report(&output);
+    assert_eq!(code(&output), 0, "{report:#}");
+    assert_eq!(report["live"], 8, "{report:#}");
+    let hits = [&with, &sorted, &paged, &searched, &others].map(|m| m.calls());
+    assert_eq!(hits, [1, 1, 1, 1, 1], "with, sort_by, per_page, q, none");
+}

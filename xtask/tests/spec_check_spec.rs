@@ -116,7 +116,9 @@ fn missing_operation_id_is_reported() {
     );
 }
 
-// Proves a document openapiv3 rejects is an error finding (exit 1), not a crash.
+// Proves a document openapiv3 rejects is one error finding (exit 1), not a
+// crash, that names the spec file and starts with the position of the bad
+// value (`openapi: [3]` is on the spec's first line, its value at column 10).
 #[test]
 fn invalid_spec_is_an_error() {
     let dir = edited_spec("openapi: 3.0.3", "openapi: [3]");
@@ -130,4 +132,35 @@ fn invalid_spec_is_an_error() {
     ]);
     assert_eq!(exit, 1);
     assert_eq!(report["errors"], 1, "{report:#}");
+    let message = findings(&report)[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("line 1, column 10: not a valid OpenAPI 3.0 document: "),
+        "{report:#}"
+    );
+}
+
+// Proves a spec that is not even YAML (an unclosed flow mapping) is one
+// error line, in the human output too, with the file and the position at
+// which the parser gave up, and no other finding.
+#[test]
+fn unparsable_yaml_is_one_error_with_its_position() {
+    let dir = edited_spec("openapi: 3.0.3\n", "openapi: 3.0.3\ninfo: {title: [\n");
+    let spec = dir.path().join("spec.yaml");
+    let samples = dir.path().join("samples");
+    let args = [
+        "spec-check",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--samples",
+        samples.to_str().unwrap(),
+    ];
+    let output = run(&args);
+    assert_eq!(code(&output), 1);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "one finding and the summary: {text}");
+    assert!(lines[0].contains("spec.yaml"), "{text}");
+    let at = lines[0].find("line ").expect("a position");
+    assert!(lines[0][at..].contains(": not valid YAML: "), "{text}");
+    assert!(lines[1].contains(" 1 errors"), "{text}");
 }

@@ -53,8 +53,8 @@ fn optional_response_field_is_compatible() {
 // digit string, to any string) is breaking for clients, placed in the requests of
 // both operations that send member ids, and major (0.x: a minor bump).
 #[test]
-fn members_integer_to_string_is_breaking() {
-    let diff = diff(&MEMBERS_TO_STRING);
+fn request_member_ids_to_string_is_breaking() {
+    let diff = diff(&REQUEST_MEMBER_IDS_TO_STRING);
     let change = change_at(&diff, "#/components/schemas/RequestMemberId");
     assert_eq!(change.class, Class::BreakingForClients);
     assert_eq!(change.side, Side::Request);
@@ -71,6 +71,28 @@ fn members_integer_to_string_is_breaking() {
         diff.verdict
     );
     assert_eq!(diff.required_version, "0.2.0");
+}
+
+// Proves (issue #27, without the public API): Group.members items from
+// MemberId to string is named in the OpenAPI changes at the members items,
+// in the responses of every operation that returns a Group, and the
+// generated field becomes `Vec<String>`.
+#[test]
+fn group_members_to_string_is_named_and_regenerated() {
+    let diff = diff(&GROUP_MEMBERS_TO_STRING);
+    let change = change_at(&diff, "#/components/schemas/Group/properties/members/items");
+    assert_eq!(change.side, Side::Response);
+    assert_eq!(change.operations, GROUP_READERS);
+    assert!(
+        diff.code_diff
+            .contains("+        pub members: ::std::vec::Vec<::std::string::String>,"),
+        "{}",
+        diff.code_diff
+    );
+    assert_eq!(diff.verdict.level, Level::Major, "{:#?}", diff.verdict);
+    assert!(!diff.verdict.api_compared);
+    assert_eq!(diff.verdict.builds, None, "--no-api builds nothing");
+    assert!(diff.build_errors.is_empty());
 }
 
 // Proves: a new request enum value is breaking for the server only (it must
@@ -185,10 +207,11 @@ fn no_edit_means_no_change() {
     assert_eq!(diff.required_version, diff.base_version);
 }
 
-// Proves: a head spec that is not OpenAPI gives the build's message, naming
-// the spec and the side, and no report.
+// Proves: a head spec that is not YAML gives one line: the spec, the side,
+// and the position where parsing stopped (the unclosed `[` of line 1 runs
+// into the end of the file, line 2), and no report.
 #[test]
-fn unparsable_spec_gives_the_builds_message() {
+fn unparsable_spec_gives_one_error_with_its_position() {
     let repo = repository(&Edit {
         name: "broken",
         base: unchanged,
@@ -204,8 +227,29 @@ fn unparsable_spec_gives_the_builds_message() {
     let error = run(&options, &mut |_| {}).unwrap_err();
     assert!(
         error.starts_with(
-            "spec/tallyfy-groups.yaml (working tree): not a valid OpenAPI 3.0 document"
+            "spec/tallyfy-groups.yaml (working tree): line 2, column 1: not valid YAML: "
         ),
+        "{error}"
+    );
+    assert!(!error.contains('\n'), "{error}");
+}
+
+// Proves: a head spec that is YAML but not OpenAPI (`paths` a list) names
+// the position of the offending value too.
+#[test]
+fn spec_that_is_not_openapi_gives_its_position() {
+    let repo = repository(&Edit {
+        name: "paths a list",
+        base: unchanged,
+        head: |spec| spec["paths"] = serde_yaml::from_str("[1]").unwrap(),
+    });
+    let mut options = SpecDiffOptions::new(repo.path(), "HEAD");
+    options.public_api = false;
+    let error = run(&options, &mut |_| {}).unwrap_err();
+    let prefix = "spec/tallyfy-groups.yaml (working tree): line ";
+    assert!(error.starts_with(prefix), "{error}");
+    assert!(
+        error.contains(": not a valid OpenAPI 3.0 document: "),
         "{error}"
     );
 }

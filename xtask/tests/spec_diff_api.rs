@@ -8,14 +8,17 @@ mod spec_diff_edits;
 
 use spec_diff_edits::*;
 use xtask::spec_diff::api::Impact;
+use xtask::spec_diff::diagnostics::Origin;
+use xtask::spec_diff::render;
 use xtask::spec_diff::verdict::Level;
 use xtask::spec_diff::{SpecDiff, SpecDiffOptions, run};
 
 /// Runs spec-diff with the public API on a copy of this repository with
-/// `edit`; the builds share this repository's target/spec-diff.
+/// `edit`; the builds share this repository's spec-diff target directory
+/// (in CARGO_TARGET_DIR when set).
 fn diff_in(repo: &std::path::Path, check_version: bool) -> SpecDiff {
     let mut options = SpecDiffOptions::new(repo, "HEAD");
-    options.target_dir = repo_root().join("target/spec-diff");
+    options.target_dir = SpecDiffOptions::new(&repo_root(), "HEAD").target_dir;
     options.check_version = check_version;
     run(&options, &mut |step| eprintln!("spec-diff: {step}")).unwrap()
 }
@@ -50,21 +53,116 @@ fn optional_response_field_is_minor() {
     assert_eq!(diff.exit_code(), 0);
 }
 
-// Proves: members items integer → string breaks the crate's own hand-written
-// layer, and spec-diff says so (exit 1) with a verdict of at least major.
+// Proves: request member ids integer → string makes build.rs refuse the spec
+// (it reads RequestMemberId's integer maximum): spec-diff says the crate
+// does not build (exit 1), names the build script and its message as the
+// one place, and the verdict is breaking (major).
 #[test]
 #[ignore = "slow: rustdoc builds; run from .ci/run"]
-fn members_integer_to_string_does_not_build() {
-    let diff = diff(&MEMBERS_TO_STRING);
+fn request_member_ids_to_string_fails_the_build_script() {
+    let diff = diff(&REQUEST_MEMBER_IDS_TO_STRING);
     let error = diff.api_error.as_deref().expect("the crate must not build");
     assert!(
         error.starts_with("the crate does not build with the new spec"),
         "{error}"
     );
     assert!(diff.api_changes.is_none());
+    let [only] = &diff.build_errors[..] else {
+        panic!("one build script error: {:#?}", diff.build_errors);
+    };
+    assert_eq!(only.origin, Origin::BuildScript, "{only:#?}");
+    assert!(only.message.contains("RequestMemberId"), "{only:#?}");
     assert_eq!(diff.verdict.level, Level::Major);
-    assert!(!diff.verdict.api_compared);
+    assert_eq!(diff.verdict.builds, Some(false));
     assert_eq!(diff.exit_code(), 1);
+}
+
+// Proves (issue #27): Group.members items MemberId → string breaks the
+// hand-written layer, and spec-diff --check-version gives the full report:
+// the OpenAPI change at the members items, the generated-code diff, exactly
+// the two hand-written places that call `as_i64` on a member (one in
+// src/model.rs, one in src/core/rmw.rs, each line holding the call, with the
+// compiler's message), the verdict breaking (major) decided by them, and
+// exit 1 although Cargo.toml is bumped to the required version; the JSON
+// carries the same places.
+#[test]
+#[ignore = "slow: rustdoc builds; run from .ci/run"]
+fn group_members_to_string_lists_the_broken_places() {
+    let repo = repository(&GROUP_MEMBERS_TO_STRING);
+    let manifest = repo.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let version = table["package"]["version"].as_str().unwrap().to_string();
+    let bumped = xtask::spec_diff::verdict::required(
+        &semver::Version::parse(&version).unwrap(),
+        Level::Major,
+    );
+    let old = format!("version = \"{version}\"");
+    assert!(text.contains(&old), "the fixture finds the package version");
+    std::fs::write(
+        &manifest,
+        text.replacen(&old, &format!("version = \"{bumped}\""), 1),
+    )
+    .unwrap();
+    let diff = diff_in(repo.path(), true);
+
+    assert!(
+        diff.spec_changes
+            .iter()
+            .any(|c| c.path == "#/components/schemas/Group/properties/members/items"),
+        "{:#?}",
+        diff.spec_changes
+    );
+    assert!(
+        diff.code_diff
+            .contains("pub members: ::std::vec::Vec<::std::string::String>")
+    );
+    let places: Vec<String> = diff.build_errors.iter().map(|e| e.line()).collect();
+    let mut files: Vec<&str> = diff.build_errors.iter().map(|e| e.file.as_str()).collect();
+    files.sort_unstable();
+    assert_eq!(files, ["src/core/rmw.rs", "src/model.rs"], "{places:#?}");
+    for error in &diff.build_errors {
+        assert_eq!(error.origin, Origin::HandWritten, "{error:#?}");
+        assert!(error.message.contains("as_i64"), "{error:#?}");
+        let source = std::fs::read_to_string(repo.path().join(&error.file)).unwrap();
+        let line = source.lines().nth(error.line.unwrap() - 1).unwrap();
+        assert!(line.contains("as_i64()"), "{error:#?} points at {line:?}");
+    }
+    assert_eq!(diff.verdict.level, Level::Major);
+    assert_eq!(diff.verdict.label, "breaking (major)");
+    assert!(
+        diff.verdict.deciding[0].starts_with("does not compile: src/model.rs:"),
+        "{:#?}",
+        diff.verdict
+    );
+    let check = diff.version_check.as_ref().unwrap();
+    assert!(check.ok, "{check:?}");
+    assert_eq!(
+        diff.exit_code(),
+        1,
+        "a crate that does not build fails the check"
+    );
+
+    let text = render::human(&diff);
+    assert!(text.starts_with("verdict: breaking (major): "), "{text}");
+    let broken = text
+        .find("\nDoes not compile with the new spec (2 errors):")
+        .unwrap();
+    assert!(text.find("\nOpenAPI changes (").unwrap() < broken, "{text}");
+    assert!(
+        text.find("\nGenerated code diff (").unwrap() < broken,
+        "{text}"
+    );
+    for place in &places {
+        assert!(text[broken..].contains(place.as_str()), "{place}\n{text}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&render::json(&diff)).unwrap();
+    assert_eq!(
+        json["build_errors"].as_array().unwrap().len(),
+        2,
+        "{json:#}"
+    );
+    assert_eq!(json["verdict"]["level"], "major");
 }
 
 // Proves: a new sort_by value, compatible for clients on the wire, adds a

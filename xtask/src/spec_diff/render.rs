@@ -1,11 +1,13 @@
 //! How spec-diff reads: for people, the verdict and the lines that decide it
-//! first, then the OpenAPI changes, the public API changes and the generated
-//! code diff; for machines, one JSON document. Must not decide anything.
+//! first, then the OpenAPI changes, the public API changes, the generated
+//! code diff, and what no longer compiles; for machines, one JSON document.
+//! Must not decide anything.
 
 use std::fmt::Write;
 
 use super::SpecDiff;
 use super::api::Impact;
+use super::diagnostics::{BuildError, Origin};
 use super::verdict::Level;
 
 /// At most this many deciding lines in the summary (the rest are in the details).
@@ -14,21 +16,23 @@ const DECIDING_LINES: usize = 8;
 pub fn human(diff: &SpecDiff) -> String {
     let mut out = String::new();
     let v = &diff.verdict;
-    let at_least = if v.api_compared { "" } else { "at least " };
+    // Without the public API the level is a lower bound, unless it is the top.
+    let at_least = if v.api_compared || v.level == Level::Major {
+        ""
+    } else {
+        "at least "
+    };
     if v.level == Level::None {
         let _ = writeln!(
             out,
-            "verdict: {at_least}no change (version {} at {} may stay)",
+            "verdict: {at_least}no change: version {} at {} may stay",
             diff.base_version, diff.base
         );
     } else {
         let _ = writeln!(
             out,
-            "verdict: {at_least}{} (version {} at {} → {} or later)",
-            v.level.label(),
-            diff.base_version,
-            diff.base,
-            diff.required_version
+            "verdict: {at_least}{}: version {} at {} → {} or later",
+            v.label, diff.base_version, diff.base, diff.required_version
         );
     }
     for line in v.deciding.iter().take(DECIDING_LINES) {
@@ -124,7 +128,36 @@ pub fn human(diff: &SpecDiff) -> String {
             diff.code_diff
         );
     }
+    broken(&mut out, &diff.build_errors);
     out
+}
+
+/// The places that no longer compile, last, where a long diff ends.
+fn broken(out: &mut String, errors: &[BuildError]) {
+    if errors.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nDoes not compile with the new spec ({} error{}):",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for error in errors {
+        let _ = writeln!(out, "  {}", error.line());
+    }
+    if errors.iter().any(|e| e.origin == Origin::Generated) {
+        let _ = writeln!(
+            out,
+            "  (errors in generated code: progenitor's output for this spec does not compile, \
+             or it uses a hand-written item that changed)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Fix these, then run spec-diff again for the public API diff (CONTRIBUTING.md, \
+         \"After a breaking verdict\")."
+    );
 }
 
 pub fn json(diff: &SpecDiff) -> String {

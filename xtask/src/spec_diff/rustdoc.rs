@@ -1,5 +1,6 @@
-//! The slow part of spec-diff: the library's rustdoc JSON at the base
-//! revision and in the working tree, and the files of the base revision.
+//! The slow part of spec-diff: `cargo check` of the working tree's library
+//! (its errors read by `diagnostics`), the library's rustdoc JSON at the
+//! base revision and in the working tree, and the files of the base revision.
 //! The base is exported with `git archive REV | tar -x` into a temporary
 //! directory, so the working tree is never touched; both builds share one
 //! target directory, so the dependencies are built once. Must not interpret
@@ -12,10 +13,13 @@
 //! commit's; the working tree keeps the edit's) would be taken as already
 //! built and yield the other side's JSON. So both sides are built from fresh
 //! copies whose files are newer than any earlier build: the base extracted
-//! with `tar -m`, the working tree copied (`snapshot`).
+//! with `tar -m`, the working tree copied (`snapshot`), and copied again
+//! for its rustdoc JSON when the base was built after its `check`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use super::diagnostics::{self, BuildError};
 
 /// The library package whose public API is compared.
 pub const PACKAGE: &str = "tallyfy-groups";
@@ -141,21 +145,31 @@ pub fn snapshot(root: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Why the library does not build: the errors cargo reported, and the end
+/// of its output (what to show when there are none).
+#[derive(Debug, Clone)]
+pub struct NotBuilt {
+    pub errors: Vec<BuildError>,
+    pub detail: String,
+}
+
+/// `cargo check`s the library of the workspace at `workspace` into
+/// `target_dir`. rustdoc reads only signatures, so a hand-written function
+/// body that no longer compiles against the new generated code passes
+/// rustdoc: this is the step that finds it. The errors are cargo's JSON
+/// diagnostics (and a failed build script's own messages).
+pub fn check(workspace: &Path, target_dir: &Path) -> Result<(), NotBuilt> {
+    let args = ["check", "-p", PACKAGE, "--lib", "--message-format=json"];
+    cargo(workspace, target_dir, &args, &[]).map_err(|failed| NotBuilt {
+        errors: diagnostics::parse(&failed.stdout, &failed.stderr, workspace),
+        detail: failed.to_string(),
+    })
+}
+
 /// Builds the library's rustdoc JSON for the workspace at `workspace` into
-/// `target_dir` and copies it to `out`. With `check`, first `cargo check`s the
-/// library: rustdoc reads only signatures, so a hand-written function body
-/// that no longer compiles against the new generated code passes rustdoc.
-/// The error carries the end of cargo's output (a spec the build rejects
-/// shows the build's own message there).
-pub fn build(workspace: &Path, target_dir: &Path, out: &Path, check: bool) -> Result<(), String> {
-    if check {
-        cargo(
-            workspace,
-            target_dir,
-            &["check", "--quiet", "-p", PACKAGE, "--lib"],
-            &[],
-        )?;
-    }
+/// `target_dir` and copies it to `out`. The error carries the end of cargo's
+/// output (a spec the build rejects shows the build's own message there).
+pub fn document(workspace: &Path, target_dir: &Path, out: &Path) -> Result<(), String> {
     let json: PathBuf = target_dir
         .join("doc")
         .join(format!("{}.json", PACKAGE.replace('-', "_")));
@@ -170,7 +184,8 @@ pub fn build(workspace: &Path, target_dir: &Path, out: &Path, check: bool) -> Re
         target_dir,
         &["rustdoc", "--quiet", "-p", PACKAGE, "--lib"],
         &["--", "-Z", "unstable-options", "--output-format", "json"],
-    )?;
+    )
+    .map_err(|failed| failed.to_string())?;
     std::fs::copy(&json, out).map(|_| ()).map_err(|e| {
         format!(
             "cargo rustdoc succeeded but wrote no {} ({e})",
@@ -179,9 +194,31 @@ pub fn build(workspace: &Path, target_dir: &Path, out: &Path, check: bool) -> Re
     })
 }
 
+/// A cargo run that failed (or could not start): what it printed.
+struct Failed {
+    /// `cargo ARGS in WORKSPACE failed`, or why it could not run.
+    what: String,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Failed {
+    /// What failed and the last 30 lines of cargo's stderr.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        write!(f, "{}:\n{tail}", self.what)
+    }
+}
+
 /// Runs `cargo ARGS --manifest-path … --target-dir … TAIL` in `workspace`.
-fn cargo(workspace: &Path, target_dir: &Path, args: &[&str], tail: &[&str]) -> Result<(), String> {
+fn cargo(workspace: &Path, target_dir: &Path, args: &[&str], tail: &[&str]) -> Result<(), Failed> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let what = format!(
+        "cargo {} of {PACKAGE} in {} failed",
+        args[0],
+        workspace.display()
+    );
     let output = Command::new(cargo)
         .current_dir(workspace)
         .env("RUSTC_BOOTSTRAP", "1")
@@ -195,19 +232,20 @@ fn cargo(workspace: &Path, target_dir: &Path, args: &[&str], tail: &[&str]) -> R
         .arg("--target-dir")
         .arg(target_dir)
         .args(tail)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| format!("cannot run cargo {}: {e}", args[0]))?;
+        .map_err(|e| Failed {
+            what: format!("cannot run cargo {}: {e}", args[0]),
+            stdout: String::new(),
+            stderr: String::new(),
+        })?;
     if output.status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-    Err(format!(
-        "cargo {} of {PACKAGE} in {} failed:\n{tail}",
-        args[0],
-        workspace.display()
-    ))
+    Err(Failed {
+        what,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
 }

@@ -1,10 +1,12 @@
 //! The semver verdict of spec-diff and the version check: what the OpenAPI
-//! changes and the public API changes together demand, and whether the
-//! version in Cargo.toml was bumped enough. Must not compute any diff itself.
+//! changes, the public API changes and a library that no longer builds
+//! together demand, and whether the version in Cargo.toml was bumped enough.
+//! Must not compute any diff itself.
 
 use serde::Serialize;
 
 use super::api::{ApiChange, Impact};
+use super::diagnostics::BuildError;
 use super::openapi::{Class, SpecChange};
 
 /// How big a change is, in semver terms (before the 0.x shift).
@@ -30,25 +32,57 @@ impl Level {
             Level::Major => "major",
         }
     }
+
+    /// How the verdict reads: `breaking (major)`, `minor`, `patch`, `no change`.
+    pub fn verdict_label(self) -> &'static str {
+        match self {
+            Level::None => "no change",
+            Level::Patch => "patch",
+            Level::Minor => "minor",
+            Level::Major => "breaking (major)",
+        }
+    }
 }
 
 /// The verdict and the lines that decide it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub level: Level,
+    /// [`Level::verdict_label`], for readers of the JSON.
+    pub label: &'static str,
     /// The few changes that set the level (the most severe kind only).
     pub deciding: Vec<String>,
     /// Changes nobody could classify; the level may be too low.
     pub needs_review: usize,
-    /// Whether the public API was compared (false: OpenAPI and generated code only).
+    /// Whether the public API was compared (false: OpenAPI and generated code
+    /// only, or the crate does not build).
     pub api_compared: bool,
+    /// Whether the crate builds with the new spec (`None`: not built, `--no-api`).
+    pub builds: Option<bool>,
 }
 
-/// The level each source demands, the highest wins. A breaking wire change
-/// for clients is major even where the Rust API does not show it; a change
-/// the server must make first is minor (the crate's users are unaffected).
-pub fn decide(spec: &[SpecChange], code_changed: bool, api: Option<&[ApiChange]>) -> Verdict {
+/// The level each source demands, the highest wins. A library that no
+/// longer builds (`broken`: the errors, `None` when it builds or was not
+/// built) is major: users get a crate whose hand-written API had to change.
+/// A breaking wire change for clients is major even where the Rust API does
+/// not show it; a change the server must make first is minor (the crate's
+/// users are unaffected).
+pub fn decide(
+    spec: &[SpecChange],
+    code_changed: bool,
+    api: Option<&[ApiChange]>,
+    broken: Option<&[BuildError]>,
+) -> Verdict {
     let mut candidates: Vec<(Level, String)> = Vec::new();
+    if let Some(errors) = broken {
+        if errors.is_empty() {
+            let line = "build: the crate does not build with the new spec".to_string();
+            candidates.push((Level::Major, line));
+        }
+        for error in errors {
+            candidates.push((Level::Major, format!("does not compile: {}", error.line())));
+        }
+    }
     for change in spec {
         let level = match change.class {
             Class::BreakingForClients => Level::Major,
@@ -96,12 +130,18 @@ pub fn decide(spec: &[SpecChange], code_changed: bool, api: Option<&[ApiChange]>
     }
     Verdict {
         level,
+        label: level.verdict_label(),
         deciding,
         needs_review: spec
             .iter()
             .filter(|c| c.class == Class::NeedsReview)
             .count(),
         api_compared: api.is_some(),
+        builds: match (broken, api) {
+            (Some(_), _) => Some(false),
+            (None, Some(_)) => Some(true),
+            (None, None) => None,
+        },
     }
 }
 

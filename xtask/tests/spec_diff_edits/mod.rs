@@ -42,10 +42,35 @@ pub fn add_optional_response_field(spec: &mut Value) {
     );
 }
 
-/// Request member ids (`RequestMemberId`, integer or digit string) to plain strings.
-pub fn members_to_string(spec: &mut Value) {
+/// Request member ids (`RequestMemberId`, integer or digit string) to plain
+/// strings. build.rs reads RequestMemberId's integer maximum, so its build
+/// script refuses this spec.
+pub fn request_member_ids_to_string(spec: &mut Value) {
     let id = at(spec, &["components", "schemas", "RequestMemberId"]);
     *id = yaml("{type: string}");
+}
+
+/// `Group.members` items from `MemberId` (integer or string) to `{type:
+/// string}` (issue #27): the generated `Group::members` becomes
+/// `Vec<String>`, and the hand-written layer that calls `MemberId::as_i64`
+/// on them no longer compiles.
+pub fn group_members_to_string(spec: &mut Value) {
+    let items = at(
+        spec,
+        &[
+            "components",
+            "schemas",
+            "Group",
+            "properties",
+            "members",
+            "items",
+        ],
+    );
+    assert_eq!(
+        items["$ref"], "#/components/schemas/MemberId",
+        "the fixture expects Group.members items to be MemberId"
+    );
+    *items = yaml("{type: string}");
 }
 
 /// A new `sort_by` value.
@@ -128,10 +153,15 @@ pub const OPTIONAL_RESPONSE_FIELD: Edit = Edit {
     base: unchanged,
     head: add_optional_response_field,
 };
-pub const MEMBERS_TO_STRING: Edit = Edit {
-    name: "members items integer to string",
+pub const REQUEST_MEMBER_IDS_TO_STRING: Edit = Edit {
+    name: "request member ids to string",
     base: unchanged,
-    head: members_to_string,
+    head: request_member_ids_to_string,
+};
+pub const GROUP_MEMBERS_TO_STRING: Edit = Edit {
+    name: "Group.members items to string",
+    base: unchanged,
+    head: group_members_to_string,
 };
 pub const SORT_BY_VALUE: Edit = Edit {
     name: "new sort_by value",
