@@ -94,7 +94,7 @@ impl GetGroup {
 
     /// Sends the request.
     pub async fn send(self) -> Result<Group, Error> {
-        self.org.get(&self.group_id?, self.with).await
+        self.org.get(self.group_id?, self.with).await
     }
 }
 
@@ -238,6 +238,6 @@ pub struct DeleteGroup {
 impl DeleteGroup {
     /// Sends the request. A 204 or a 200 with a body both count as deleted.
     pub async fn send(self) -> Result<(), Error> {
-        self.org.delete(&self.group_id?).await
+        self.org.delete(self.group_id?).await
     }
 }

@@ -45,6 +45,7 @@ mod paging;
 mod request;
 mod retry;
 mod retry_after;
+pub mod sync;
 mod timestamp;
 mod tls;
 mod update;
@@ -63,13 +64,13 @@ pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
 pub use validate::MAX_PER_PAGE;
 
-/// The generated client and types, as the typed layer configures them
-/// ([`Client::raw`]), for anything the typed layer does not cover. Its calls return
+/// The generated client, its request builders and its types, as the typed layer
+/// configures them ([`Client::raw`]), for anything the typed layer does not cover. Its calls return
 /// progenitor's own error type; their requests take the same path as the typed
 /// layer's (headers, pacing, retries, the body limit).
 pub mod raw {
     pub use crate::generated::Client;
-    pub use crate::generated::types;
+    pub use crate::generated::{builder, types};
 }
 
 /// Not a stable API: the seam through which the pacing simulation

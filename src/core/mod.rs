@@ -103,15 +103,12 @@ impl Org {
     /// `getGroup`.
     pub(crate) async fn get(
         &self,
-        group: &GroupId,
+        group: GroupId,
         with: Option<GetGroupWith>,
     ) -> Result<Group, Error> {
-        let mut request = self
-            .core
-            .raw
-            .get_group()
+        let mut request = (self.core.raw.get_group())
             .org_id(self.id()?)
-            .group_id(group.clone());
+            .group_id(group);
         if let Some(with) = with {
             request = request.with(with);
         }
@@ -183,10 +180,10 @@ impl Org {
     }
 
     /// `deleteGroup`. A 204 or a 200 with a body both count as deleted.
-    pub(crate) async fn delete(&self, group: &GroupId) -> Result<(), Error> {
+    pub(crate) async fn delete(&self, group: GroupId) -> Result<(), Error> {
         let request = (self.core.raw.delete_group())
             .org_id(self.id()?)
-            .group_id(group.clone());
+            .group_id(group);
         finish(&DELETE_GROUP, request.send()).await
     }
 }
@@ -203,7 +200,7 @@ impl Org {
         let work = rmw::read_modify_write(
             group,
             self.core.conflict_retries,
-            || self.get(group, None),
+            || self.get(group.clone(), None),
             |body| self.put_unlocked(org, group, body),
             plan,
         );
