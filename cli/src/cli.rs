@@ -97,6 +97,20 @@ pub enum Command {
         #[arg(required = true)]
         emails: Vec<String>,
     },
+    /// Write the organisation's groups as a desired-state file (YAML).
+    Export {
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Show what applying a desired-state file (YAML or JSON) would change; writes nothing.
+    Plan {
+        /// The desired-state file.
+        file: PathBuf,
+        /// Exit 2 (not 0) when there are changes, as Terraform's -detailed-exitcode.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -4,8 +4,10 @@
 //! commands; see `sandbox.rs`), so it works on a fresh machine.
 
 mod cli;
+mod file;
 mod output;
 mod sandbox;
+mod sync;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -25,6 +27,8 @@ use output::Output;
 enum Failure {
     Api(Error),
     Sandbox(String),
+    /// A desired-state file that cannot be read or planned: one line per problem.
+    File(String),
 }
 
 impl From<Error> for Failure {
@@ -58,7 +62,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::Changes) => ExitCode::from(2),
         Err(Failure::Api(error)) => {
             eprintln!("error: {}", output::error_line(&error));
             ExitCode::FAILURE
@@ -67,7 +72,20 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+        Err(Failure::File(lines)) => {
+            for line in lines.lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::FAILURE
+        }
     }
+}
+
+/// How a command that did not fail ended.
+enum Done {
+    Ok,
+    /// `plan --detailed-exitcode` found changes: exit 2.
+    Changes,
 }
 
 /// The client from the environment, or one pointed at the local sandbox (kept alive
@@ -116,16 +134,40 @@ async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), F
     Ok((builder.build()?, Some(sandbox)))
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    let out = Output::new(cli.json);
+async fn run(cli: Cli) -> Result<Done, Failure> {
+    let json = cli.json;
+    let out = Output::new(json);
     let (client, _sandbox) = connect(&cli, &out).await?;
-    let groups = client.groups();
-    let Some(command) = cli.command else {
+    let command = match cli.command {
+        Some(Command::Export { output }) => {
+            return sync::export(&client, output).await.map(|()| Done::Ok);
+        }
+        Some(Command::Plan {
+            file,
+            detailed_exitcode,
+        }) => {
+            let changes = sync::plan(&client, file, json).await?;
+            return Ok(if changes && detailed_exitcode {
+                Done::Changes
+            } else {
+                Done::Ok
+            });
+        }
+        Some(command) => command,
         // `--reset-sandbox` alone: the reset was the whole job.
-        return Ok(());
+        None => return Ok(Done::Ok),
     };
+    run_one(&client, command, &out).await.map(|()| Done::Ok)
+}
+
+/// The commands on one group or one listing (`export` and `plan` are `run`'s).
+async fn run_one(client: &Client, command: Command, out: &Output) -> Result<(), Failure> {
+    let groups = client.groups();
     match command {
-        Command::List(args) => Ok(list(&client, args, &out).await?),
+        Command::List(args) => Ok(list(client, args, out).await?),
+        Command::Export { .. } | Command::Plan { .. } => Err(Failure::Sandbox(
+            "export and plan are run on their own".into(),
+        )),
         Command::Get { id, with } => {
             let mut request = groups.get(id);
             if with.is_some() {

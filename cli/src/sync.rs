@@ -1,0 +1,155 @@
+//! `export` and `plan`: the organisation's groups as a desired-state file, and what
+//! an apply of such a file would change. Both read the organisation once, completely
+//! (a paced, concurrent listing that fails rather than come up short); neither writes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use serde_json::json;
+use tallyfy_groups::sync::{Change, DesiredGroup, DesiredState, Plan};
+use tallyfy_groups::{Client, Error, Group};
+
+use crate::Failure;
+use crate::file;
+
+/// The quotas Tallyfy publishes per organisation, used for the plan's estimate.
+const PUBLISHED_QUOTAS: [(u32, Duration); 2] = [
+    (100, Duration::from_secs(60)),
+    (1000, Duration::from_secs(3600)),
+];
+
+/// Every group of the organisation.
+async fn read_all(client: &Client) -> Result<Vec<Group>, Error> {
+    client
+        .groups()
+        .list()
+        .into_paginator()
+        .concurrency(4)
+        .items()
+        .try_collect()
+        .await
+}
+
+/// Writes the organisation's groups as a desired-state file (to `output`, or stdout).
+pub async fn export(client: &Client, output: Option<PathBuf>) -> Result<(), Failure> {
+    let mut groups = read_all(client).await?;
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let state = DesiredState {
+        groups: groups
+            .iter()
+            .map(|g| {
+                Ok(DesiredGroup {
+                    name: g.name.clone(),
+                    id: None,
+                    description: g.description.clone().filter(|d| !d.trim().is_empty()),
+                    members: Some(g.member_ids()?),
+                    guests: Some(g.guests.clone()),
+                })
+            })
+            .collect::<Result<_, Error>>()?,
+        ..DesiredState::default()
+    };
+    let yaml = file::to_yaml(&state).map_err(Failure::File)?;
+    match output {
+        Some(path) => std::fs::write(&path, yaml)
+            .map_err(|e| Failure::File(format!("{}: {e}", path.display()))),
+        None => {
+            print!("{yaml}");
+            Ok(())
+        }
+    }
+}
+
+/// Prints what applying `path` would change. Returns whether anything would.
+pub async fn plan(client: &Client, path: PathBuf, json: bool) -> Result<bool, Failure> {
+    let desired = file::read(&path).map_err(Failure::File)?;
+    let groups = read_all(client).await?;
+    let plan = Plan::new(&desired, &groups).map_err(|problems| {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {p}", path.display()))
+            .collect();
+        Failure::File(lines.join("\n"))
+    })?;
+    let estimate = plan.estimate(&PUBLISHED_QUOTAS);
+    if json {
+        let mut out = serde_json::to_value(&plan).unwrap_or_default();
+        out["requests"] = json!(plan.requests());
+        out["estimate_seconds"] = json!(estimate.as_secs_f64());
+        println!("{out}");
+    } else {
+        for change in &plan.changes {
+            println!("{}", describe(change));
+        }
+        let s = plan.summary;
+        println!(
+            "{} to create, {} to update, {} to delete, {} unchanged; an apply sends {} requests, \
+             at least {} s under Tallyfy's published quotas (100/min, 1,000/h)",
+            s.create,
+            s.update,
+            s.delete,
+            s.unchanged,
+            plan.requests(),
+            estimate.as_secs()
+        );
+    }
+    Ok(!plan.is_empty())
+}
+
+/// One line per change: `+ create "Ops"`, `~ update "Sales" members +7 −3`, `- delete …`.
+fn describe(change: &Change) -> String {
+    match change {
+        Change::Create {
+            name,
+            members,
+            guests,
+            ..
+        } => {
+            format!(
+                "+ create {name:?} ({} members, {} guests)",
+                members.len(),
+                guests.len()
+            )
+        }
+        Change::Update {
+            id,
+            name,
+            rename,
+            description,
+            members_add,
+            members_remove,
+            guests_add,
+            guests_remove,
+            ..
+        } => {
+            let mut parts = vec![format!("~ update {name:?} ({id})")];
+            if let Some(new) = rename {
+                parts.push(format!("rename to {new:?}"));
+            }
+            if description.is_some() {
+                parts.push("description".into());
+            }
+            let list = |sign: char, items: Vec<String>| {
+                items
+                    .iter()
+                    .map(|i| format!("{sign}{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if !members_add.is_empty() || !members_remove.is_empty() {
+                let add = list('+', members_add.iter().map(i64::to_string).collect());
+                let remove = list('−', members_remove.iter().map(i64::to_string).collect());
+                parts.push(format!("members {}", [add, remove].join(" ").trim()));
+            }
+            if !guests_add.is_empty() || !guests_remove.is_empty() {
+                let add = list('+', guests_add.clone());
+                let remove = list('−', guests_remove.clone());
+                parts.push(format!("guests {}", [add, remove].join(" ").trim()));
+            }
+            parts.join("; ")
+        }
+        Change::Delete { id, name } => format!("- delete {name:?} ({id})"),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,106 @@
+//! `export` and `plan` as a user runs them against the local sandbox: a file exported
+//! plans as no change, a changed file plans its changes (and exits 2 with
+//! `--detailed-exitcode`), and a bad file is refused with `FILE:LINE:COLUMN` lines
+//! before anything is read.
+
+mod common;
+
+use common::*;
+
+// Proves export then plan reports no change: exit 0 even with --detailed-exitcode,
+// and the JSON summary counts every group unchanged.
+#[test]
+fn exported_file_plans_no_change() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let export = groups(&state, &["export", "--output", file.to_str().unwrap()]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("groups:\n"), "{text}");
+    let plan = groups(
+        &state,
+        &["plan", file.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let json = ok_json(&groups(&state, &["--json", "plan", file.to_str().unwrap()]));
+    assert_eq!(json["changes"], serde_json::json!([]));
+    assert_eq!(json["summary"]["unchanged"], 300);
+    // The apply would only list: 300 groups, 3 pages of 100.
+    assert_eq!(json["requests"], 3);
+}
+
+// Proves a prepared change set is planned as such: one update (+1 member), one
+// create, nothing else; exit 2 with --detailed-exitcode, 0 without; nothing written.
+#[test]
+fn changes_are_planned_and_nothing_is_written() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    std::fs::write(
+        &file,
+        "groups:\n  - name: Group 0001\n    members: [1010, 7]\n  - name: Brand new\n    members: [5]\n",
+    )
+    .unwrap();
+    let plan = groups(
+        &state,
+        &["plan", file.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(plan.status.code(), Some(2), "{}", stderr(&plan));
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(text.contains("~ update \"Group 0001\""), "{text}");
+    assert!(text.contains("members +7"), "{text}");
+    assert!(text.contains("+ create \"Brand new\""), "{text}");
+    let json = ok_json(&groups(&state, &["--json", "plan", file.to_str().unwrap()]));
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"create": 1, "update": 1, "delete": 0, "unchanged": 0})
+    );
+    // Three listing pages, a create, an update's read, compare read and PUT.
+    assert_eq!(json["requests"], 7);
+    // Planning twice changed nothing: the same plan again.
+    let again = ok_json(&groups(&state, &["--json", "plan", file.to_str().unwrap()]));
+    assert_eq!(again["changes"], json["changes"]);
+}
+
+// Proves each kind of bad file is refused with its position and exit 1: not YAML,
+// an unknown key, `members: null`, and the library's checks (an id out of range,
+// a duplicate name, a malformed email), each at the field it names.
+#[test]
+fn bad_files_are_refused_with_their_positions() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let cases = [
+        ("groups: [\n", vec!["bad.yaml:1:9:"]),
+        (
+            "groups:\n  - name: Sales\n    colour: red\n",
+            vec!["bad.yaml:3:5: unknown field `colour`"],
+        ),
+        (
+            "groups:\n  - name: Sales\n    members: null\n",
+            vec!["bad.yaml:3:14:"],
+        ),
+        (
+            "groups:\n  - name: Sales\n    members: [1, 0]\n  - name: Sales\n    guests: [nope]\n",
+            vec![
+                "bad.yaml:3:18: groups[0].members[1]: user id 0 is not between 1 and",
+                "bad.yaml:4:11: groups[1].name: \"Sales\" is also the name of groups[0]",
+                "bad.yaml:5:14: groups[1].guests[0]: \"nope\" is not an email address",
+            ],
+        ),
+    ];
+    for (text, expected) in cases {
+        let file = dir.path().join("bad.yaml");
+        std::fs::write(&file, text).unwrap();
+        let plan = groups(&state, &["plan", file.to_str().unwrap()]);
+        assert_eq!(plan.status.code(), Some(1), "{text}");
+        let err = stderr(&plan);
+        for line in expected {
+            assert!(
+                err.lines()
+                    .any(|l| l.contains(line) && l.starts_with("error: ")),
+                "{text:?}: expected {line:?} in\n{err}"
+            );
+        }
+    }
+}
