@@ -111,6 +111,25 @@ pub enum Command {
         #[arg(long)]
         detailed_exitcode: bool,
     },
+    /// Apply a desired-state file: prints the plan, and writes only with --yes.
+    Apply {
+        /// The desired-state file.
+        file: PathBuf,
+        /// Write the changes (without it: a dry run).
+        #[arg(long)]
+        yes: bool,
+        /// Refuse the whole apply when it removes more members, guests and groups
+        /// than this: a count (10) or a share of what the file manages (25%).
+        /// Default: 25% or 10, whichever is larger.
+        #[arg(long, value_name = "N|P%")]
+        max_removals: Option<tallyfy_groups::sync::MaxRemovals>,
+        /// Never remove a member or guest, never delete a group.
+        #[arg(long)]
+        add_only: bool,
+        /// Groups written at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Debug, Args)]

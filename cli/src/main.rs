@@ -153,6 +153,23 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
                 Done::Ok
             });
         }
+        Some(Command::Apply {
+            file,
+            yes,
+            max_removals,
+            add_only,
+            concurrency,
+        }) => {
+            let args = sync::ApplyArgs {
+                yes,
+                max_removals,
+                add_only,
+                concurrency,
+            };
+            return sync::apply(&client, file, args, json)
+                .await
+                .map(|()| Done::Ok);
+        }
         Some(command) => command,
         // `--reset-sandbox` alone: the reset was the whole job.
         None => return Ok(Done::Ok),
@@ -160,14 +177,14 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
     run_one(&client, command, &out).await.map(|()| Done::Ok)
 }
 
-/// The commands on one group or one listing (`export` and `plan` are `run`'s).
+/// The commands on one group or one listing (`export`, `plan`, `apply` are `run`'s).
 async fn run_one(client: &Client, command: Command, out: &Output) -> Result<(), Failure> {
     let groups = client.groups();
     match command {
         Command::List(args) => Ok(list(client, args, out).await?),
-        Command::Export { .. } | Command::Plan { .. } => Err(Failure::Sandbox(
-            "export and plan are run on their own".into(),
-        )),
+        Command::Export { .. } | Command::Plan { .. } | Command::Apply { .. } => Err(
+            Failure::Sandbox("export, plan and apply are run on their own".into()),
+        ),
         Command::Get { id, with } => {
             let mut request = groups.get(id);
             if with.is_some() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use serde_json::json;
-use tallyfy_groups::sync::{Change, DesiredGroup, DesiredState, Plan};
+use tallyfy_groups::sync::{Change, DesiredGroup, DesiredState, MaxRemovals, Plan};
 use tallyfy_groups::{Client, Error, Group};
 
 use crate::Failure;
@@ -61,40 +61,108 @@ pub async fn export(client: &Client, output: Option<PathBuf>) -> Result<(), Fail
     }
 }
 
-/// Prints what applying `path` would change. Returns whether anything would.
-pub async fn plan(client: &Client, path: PathBuf, json: bool) -> Result<bool, Failure> {
-    let desired = file::read(&path).map_err(Failure::File)?;
+/// The plan of the file at `path` against the organisation as read now.
+async fn plan_of(client: &Client, path: &std::path::Path) -> Result<Plan, Failure> {
+    let desired = file::read(path).map_err(Failure::File)?;
     let groups = read_all(client).await?;
-    let plan = Plan::new(&desired, &groups).map_err(|problems| {
-        let lines: Vec<String> = problems
-            .iter()
+    Plan::new(&desired, &groups).map_err(|problems| {
+        let lines: Vec<String> = (problems.iter())
             .map(|p| format!("{}: {p}", path.display()))
             .collect();
         Failure::File(lines.join("\n"))
-    })?;
+    })
+}
+
+/// Prints what applying `path` would change. Returns whether anything would.
+pub async fn plan(client: &Client, path: PathBuf, json: bool) -> Result<bool, Failure> {
+    let plan = plan_of(client, &path).await?;
+    print_plan(&plan, json);
+    Ok(!plan.is_empty())
+}
+
+/// What `apply` was asked to do besides the file.
+pub struct ApplyArgs {
+    pub yes: bool,
+    pub max_removals: Option<MaxRemovals>,
+    pub add_only: bool,
+    pub concurrency: usize,
+}
+
+/// Plans the file, and with `--yes` applies it: refused whole, with nothing sent, when
+/// it removes more than `--max-removals` allows; otherwise every change is tried, a
+/// line printed for each, and the command fails if any did.
+pub async fn apply(
+    client: &Client,
+    path: PathBuf,
+    args: ApplyArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let mut plan = plan_of(client, &path).await?;
+    if args.add_only {
+        plan = plan.add_only();
+    }
+    print_plan(&plan, json && !args.yes);
+    if !args.yes {
+        if !json {
+            println!("dry run: nothing was written; run again with --yes to apply");
+        }
+        return Ok(());
+    }
+    plan.check_removals(args.max_removals)
+        .map_err(Failure::File)?;
+    let outcomes = plan.apply(&client.groups(), args.concurrency).await;
+    let mut failed = Vec::new();
+    for outcome in &outcomes {
+        match &outcome.result {
+            Ok(_) => println!("done    {}", describe(&outcome.change)),
+            Err(error) => {
+                let line = format!(
+                    "{}: {}",
+                    describe(&outcome.change),
+                    crate::output::error_line(error)
+                );
+                println!("FAILED  {line}");
+                failed.push(line);
+            }
+        }
+    }
+    let done = outcomes.len() - failed.len();
+    println!("applied {done} of {} changes", outcomes.len());
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::File(format!(
+        "{} of {} changes failed:\n{}",
+        failed.len(),
+        outcomes.len(),
+        failed.join("\n")
+    )))
+}
+
+/// The plan as lines for a person, or as the documented JSON document.
+fn print_plan(plan: &Plan, json: bool) {
     let estimate = plan.estimate(&PUBLISHED_QUOTAS);
     if json {
-        let mut out = serde_json::to_value(&plan).unwrap_or_default();
+        let mut out = serde_json::to_value(plan).unwrap_or_default();
         out["requests"] = json!(plan.requests());
         out["estimate_seconds"] = json!(estimate.as_secs_f64());
         println!("{out}");
-    } else {
-        for change in &plan.changes {
-            println!("{}", describe(change));
-        }
-        let s = plan.summary;
-        println!(
-            "{} to create, {} to update, {} to delete, {} unchanged; an apply sends {} requests, \
-             at least {} s under Tallyfy's published quotas (100/min, 1,000/h)",
-            s.create,
-            s.update,
-            s.delete,
-            s.unchanged,
-            plan.requests(),
-            estimate.as_secs()
-        );
+        return;
     }
-    Ok(!plan.is_empty())
+    for change in &plan.changes {
+        println!("{}", describe(change));
+    }
+    let s = plan.summary;
+    println!(
+        "{} to create, {} to update, {} to delete, {} unchanged; an apply sends {} requests, \
+         at least {} s under Tallyfy's published quotas (100/min, 1,000/h)",
+        s.create,
+        s.update,
+        s.delete,
+        s.unchanged,
+        plan.requests(),
+        estimate.as_secs()
+    );
 }
 
 /// One line per change: `+ create "Ops"`, `~ update "Sales" members +7 −3`, `- delete …`.

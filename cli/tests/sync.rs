@@ -104,3 +104,49 @@ fn bad_files_are_refused_with_their_positions() {
         }
     }
 }
+
+// Proves apply: without --yes it writes nothing (the plan is the same after); with
+// --yes it applies and converges (plan --detailed-exitcode then exits 0, a second
+// apply has no change); a prune past the removal limit is refused with exit 1 and
+// nothing written.
+#[test]
+fn apply_dry_run_then_converges_and_refuses_mass_removal() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let path = file.to_str().unwrap();
+    std::fs::write(
+        &file,
+        "groups:\n  - name: Group 0001\n    members: [1010, 7]\n",
+    )
+    .unwrap();
+    let dry = groups(&state, &["apply", path]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("dry run: nothing was written"));
+    let still = groups(&state, &["plan", path, "--detailed-exitcode"]);
+    assert_eq!(still.status.code(), Some(2), "the dry run wrote nothing");
+    let applied = groups(&state, &["apply", path, "--yes"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("applied 1 of 1 changes"));
+    let converged = groups(&state, &["plan", path, "--detailed-exitcode"]);
+    assert_eq!(
+        converged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&converged.stdout)
+    );
+    std::fs::write(&file, "groups:\n  - name: Group 0001\nprune: true\n").unwrap();
+    let refused = groups(&state, &["apply", path, "--yes"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("nothing was sent"),
+        "{}",
+        stderr(&refused)
+    );
+    let listed = ok_json(&groups(&state, &["--json", "list", "--all"]));
+    assert_eq!(
+        listed["data"].as_array().unwrap().len(),
+        300,
+        "nothing was deleted"
+    );
+}

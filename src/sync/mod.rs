@@ -1,14 +1,16 @@
 //! Groups as code: the desired state of an organisation's groups (plain data, which
 //! the CLI reads from a YAML or JSON file) and the plan that brings the server to it.
 //! `check` refuses a bad desired state before anything is sent, `plan` compares it
-//! with the groups as read. Pure: this module reads and sends nothing (the listing is
-//! the caller's, through [`ListGroups`](crate::ListGroups)).
+//! with the groups as read (pure: the listing is the caller's, through
+//! [`ListGroups`](crate::ListGroups)), and `apply` sends a plan's changes through the
+//! crate's lossless paths.
 //!
 //! What the file does not manage is left alone, as peribolos and Terraform do: a
 //! group's `description`, `members` or `guests` absent from the file is not
 //! managed; groups on the server and not in the file are deleted only with `prune`;
 //! `ignore` lists groups, members and guests that are never touched.
 
+mod apply;
 mod check;
 mod glob;
 mod plan;
@@ -16,6 +18,7 @@ mod plan;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use apply::{MaxRemovals, Outcome};
 pub use check::Problem;
 pub use plan::{Change, Plan, Summary};
 

@@ -86,6 +86,12 @@ impl Change {
         }
     }
 
+    /// Whether this is an update that changes nothing.
+    pub(super) fn is_noop(&self) -> bool {
+        matches!(self, Change::Update { rename: None, description: None, members_add, members_remove, guests_add, guests_remove, .. }
+            if members_add.is_empty() && members_remove.is_empty() && guests_add.is_empty() && guests_remove.is_empty())
+    }
+
     fn requests(&self) -> u64 {
         match self {
             Change::Create { .. } => CREATE_REQUESTS,
@@ -118,6 +124,19 @@ pub struct Plan {
     /// Groups read: the apply lists them again before its writes.
     #[serde(skip)]
     pub groups_read: usize,
+    /// What the file manages that a plan could remove: the members and guests of the
+    /// managed groups as read (where the file manages them), and the groups on the
+    /// server when pruning. The base of the default removal limit.
+    #[serde(skip)]
+    pub managed: usize,
+    /// For each change, the desired group it comes from (an update is recomputed from
+    /// it on the fresh read just before its write).
+    #[serde(skip)]
+    pub(super) wanted: Vec<Option<DesiredGroup>>,
+    #[serde(skip)]
+    pub(super) ignore: Ignore,
+    #[serde(skip)]
+    pub(super) add_only: bool,
 }
 
 impl Plan {
@@ -133,7 +152,7 @@ impl Plan {
         let by_id: HashMap<&str, &Group> = current.iter().map(|g| (g.id.as_str(), g)).collect();
         let by_name: HashMap<&str, &Group> = current.iter().map(|g| (g.name.as_str(), g)).collect();
         let (mut changes, mut problems, mut matched) = (Vec::new(), Vec::new(), Vec::new());
-        let mut unchanged = 0;
+        let (mut wanted, mut unchanged, mut managed) = (Vec::new(), 0, 0);
         for (i, want) in desired.groups.iter().enumerate() {
             if desired.ignore.group(&want.name) {
                 continue;
@@ -153,11 +172,17 @@ impl Plan {
             };
             let Some(group) = found else {
                 changes.push(create(want, &desired.ignore));
+                wanted.push(None);
                 continue;
             };
             matched.push(group.id.as_str());
+            managed += want.members.as_ref().map_or(0, |_| group.members.len())
+                + want.guests.as_ref().map_or(0, |_| group.guests.len());
             match update(want, group, &desired.ignore) {
-                Ok(Some(change)) => changes.push(change),
+                Ok(Some(change)) => {
+                    changes.push(change);
+                    wanted.push(Some(want.clone()));
+                }
                 Ok(None) => unchanged += 1,
                 Err(message) => problems.push(Problem {
                     path: format!("groups[{i}]"),
@@ -166,6 +191,7 @@ impl Plan {
             }
         }
         if desired.prune {
+            managed += current.len();
             for group in current {
                 if !matched.contains(&group.id.as_str()) && !desired.ignore.group(&group.name) {
                     changes.push(Change::Delete {
@@ -178,18 +204,31 @@ impl Plan {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let count = |f: fn(&Change) -> bool| changes.iter().filter(|c| f(c)).count();
-        let summary = Summary {
+        let mut plan = Plan {
+            changes,
+            summary: Summary {
+                unchanged,
+                ..Summary::default()
+            },
+            groups_read: current.len(),
+            managed,
+            wanted,
+            ignore: desired.ignore.clone(),
+            add_only: false,
+        };
+        plan.recount();
+        Ok(plan)
+    }
+
+    /// Counts the changes by action into the summary (unchanged stays as counted).
+    pub(super) fn recount(&mut self) {
+        let count = |f: fn(&Change) -> bool| self.changes.iter().filter(|c| f(c)).count();
+        self.summary = Summary {
             create: count(|c| matches!(c, Change::Create { .. })),
             update: count(|c| matches!(c, Change::Update { .. })),
             delete: count(|c| matches!(c, Change::Delete { .. })),
-            unchanged,
+            unchanged: self.summary.unchanged,
         };
-        Ok(Plan {
-            changes,
-            summary,
-            groups_read: current.len(),
-        })
     }
 
     /// Whether applying it would change nothing.
@@ -238,7 +277,11 @@ fn create(want: &DesiredGroup, ignore: &Ignore) -> Change {
 }
 
 /// The update `group` needs to be as `want` says, `None` if none.
-fn update(want: &DesiredGroup, group: &Group, ignore: &Ignore) -> Result<Option<Change>, String> {
+pub(super) fn update(
+    want: &DesiredGroup,
+    group: &Group,
+    ignore: &Ignore,
+) -> Result<Option<Change>, String> {
     let current = group.member_ids().map_err(|e| e.to_string())?;
     let (mut members_add, mut members_remove) = (Vec::new(), Vec::new());
     if let Some(wanted) = &want.members {
@@ -275,9 +318,7 @@ fn update(want: &DesiredGroup, group: &Group, ignore: &Ignore) -> Result<Option<
         guests_add,
         guests_remove,
     };
-    let nothing = matches!(&change, Change::Update { rename: None, description: None, members_add, members_remove, guests_add, guests_remove, .. }
-        if members_add.is_empty() && members_remove.is_empty() && guests_add.is_empty() && guests_remove.is_empty());
-    Ok((!nothing).then_some(change))
+    Ok((!change.is_noop()).then_some(change))
 }
 
 #[cfg(test)]

@@ -193,8 +193,8 @@ fn estimate_under_quotas() {
             };
             100
         ],
-        summary: Summary::default(),
         groups_read: 250,
+        ..Plan::new(&DesiredState::default(), &[]).unwrap()
     };
     // 3 listing pages + 200 = 203 requests.
     assert_eq!(plan.requests(), 203);

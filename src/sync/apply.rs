@@ -1,0 +1,254 @@
+//! Applying a plan: each change sent through the crate's lossless paths, several at
+//! once, one failing group not stopping the others. An update is recomputed from the
+//! group as read just before its write (under the group's lock, with the compare read
+//! of every read-modify-write), so a field the file does not manage is written back as
+//! it is then, and an outside change to it is not lost; a delete first reads the group
+//! again and leaves it alone if it is no longer the one planned. Removal safety and
+//! add-only are decided here, before anything is sent.
+
+use futures::StreamExt;
+
+use super::plan::{self, Change, Plan};
+use super::{DesiredGroup, Ignore};
+use crate::core::Plan as Write;
+use crate::error::Error;
+use crate::groups::Groups;
+use crate::model::Group;
+use crate::update::Changes;
+use crate::validate;
+
+/// How many members, guests and groups an apply may remove.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MaxRemovals {
+    /// At most this many.
+    Count(usize),
+    /// At most this share (0 to 100) of what the file manages: the members and guests
+    /// of the managed groups as read, and the groups on the server when pruning.
+    Percent(f64),
+}
+
+impl MaxRemovals {
+    /// The default: 25 % of what is managed, or 10, whichever is larger.
+    pub const DEFAULT_PERCENT: f64 = 25.0;
+    /// The least the default allows.
+    pub const DEFAULT_FLOOR: usize = 10;
+
+    /// How many removals this allows out of `managed`.
+    pub fn allowed(self, managed: usize) -> usize {
+        match self {
+            MaxRemovals::Count(n) => n,
+            MaxRemovals::Percent(p) => {
+                (managed as f64 * p.clamp(0.0, 100.0) / 100.0).floor() as usize
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for MaxRemovals {
+    type Err = String;
+
+    /// `10` or `25%`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = || format!("{text:?} is not a count (10) or a percentage (25%)");
+        match text.strip_suffix('%') {
+            Some(p) => {
+                let p: f64 = p.trim().parse().map_err(|_| bad())?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(bad());
+                }
+                Ok(MaxRemovals::Percent(p))
+            }
+            None => text.parse().map(MaxRemovals::Count).map_err(|_| bad()),
+        }
+    }
+}
+
+/// What one change came to.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The change as planned.
+    pub change: Change,
+    /// The group as the server last sent it (none for a delete), or why it failed.
+    pub result: Result<Option<Group>, Error>,
+}
+
+impl Plan {
+    /// The plan without anything that removes: no member or guest removed, no group
+    /// deleted (`--add-only`).
+    pub fn add_only(mut self) -> Plan {
+        self.changes.retain_mut(|change| match change {
+            Change::Delete { .. } => false,
+            Change::Update {
+                members_remove,
+                guests_remove,
+                ..
+            } => {
+                members_remove.clear();
+                guests_remove.clear();
+                !change.is_noop()
+            }
+            _ => true,
+        });
+        self.add_only = true;
+        self.recount();
+        self
+    }
+
+    /// Members, guests and groups this plan removes.
+    pub fn removals(&self) -> usize {
+        self.changes.iter().map(Change::removals).sum()
+    }
+
+    /// Refuses the plan, before anything is sent, when it removes more than `limit`
+    /// allows (default [`MaxRemovals::DEFAULT_PERCENT`] of what is managed, at least
+    /// [`MaxRemovals::DEFAULT_FLOOR`]).
+    pub fn check_removals(&self, limit: Option<MaxRemovals>) -> Result<(), String> {
+        let allowed = match limit {
+            Some(limit) => limit.allowed(self.managed),
+            None => MaxRemovals::Percent(MaxRemovals::DEFAULT_PERCENT)
+                .allowed(self.managed)
+                .max(MaxRemovals::DEFAULT_FLOOR),
+        };
+        let removals = self.removals();
+        if removals > allowed {
+            return Err(format!(
+                "the plan removes {removals} members, guests and groups, more than the {allowed} \
+                 allowed (of {} managed); nothing was sent. Check the file, or raise --max-removals",
+                self.managed
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends the plan's changes through `groups`, `concurrency` at a time (at least
+    /// 1), paced by the client's rate limiter. Every change is tried; the outcomes come
+    /// back in the plan's order.
+    pub async fn apply(&self, groups: &Groups, concurrency: usize) -> Vec<Outcome> {
+        let ignore = &self.ignore;
+        let add_only = self.add_only;
+        let mut outcomes: Vec<(usize, Outcome)> =
+            futures::stream::iter(self.changes.iter().enumerate())
+                .map(|(i, change)| async move {
+                    let want = self.wanted.get(i).and_then(Option::as_ref);
+                    let result = send(groups, change, want, ignore, add_only).await;
+                    (
+                        i,
+                        Outcome {
+                            change: change.clone(),
+                            result,
+                        },
+                    )
+                })
+                .buffer_unordered(concurrency.max(1))
+                .collect()
+                .await;
+        outcomes.sort_by_key(|(i, _)| *i);
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+}
+
+async fn send(
+    groups: &Groups,
+    change: &Change,
+    want: Option<&DesiredGroup>,
+    ignore: &Ignore,
+    add_only: bool,
+) -> Result<Option<Group>, Error> {
+    match change {
+        Change::Create {
+            name,
+            description,
+            members,
+            guests,
+        } => {
+            let mut request = groups.create(name.clone()).members(members.iter().copied());
+            if let Some(description) = description {
+                request = request.description(description.clone());
+            }
+            request
+                .guests(guests.iter().cloned())
+                .send()
+                .await
+                .map(Some)
+        }
+        Change::Update { id, .. } => {
+            let want =
+                want.ok_or_else(|| Error::invalid("plan", "an update without its desired group"))?;
+            let group = validate::group_id(id)?;
+            (groups.org())
+                .read_modify_write(&group, |fresh| rewrite(want, fresh, ignore, add_only))
+                .await
+                .map(Some)
+        }
+        Change::Delete { id, name } => {
+            let fresh = groups.get(id).send().await?;
+            if &fresh.name != name {
+                return Err(Error::invalid(
+                    "plan",
+                    format!(
+                        "group {id} is now named {:?}, not {name:?} as planned: not deleted",
+                        fresh.name
+                    ),
+                ));
+            }
+            groups.delete(id).send().await.map(|()| None)
+        }
+    }
+}
+
+/// The write that makes `fresh` (the group as just read) what `want` says, or nothing.
+fn rewrite(
+    want: &DesiredGroup,
+    fresh: &Group,
+    ignore: &Ignore,
+    add_only: bool,
+) -> Result<Write, Error> {
+    let Some(mut change) =
+        plan::update(want, fresh, ignore).map_err(|e| Error::invalid("members", e))?
+    else {
+        return Ok(Write::Nothing);
+    };
+    let Change::Update {
+        rename,
+        description,
+        members_add,
+        members_remove,
+        guests_add,
+        guests_remove,
+        ..
+    } = &mut change
+    else {
+        return Ok(Write::Nothing);
+    };
+    if add_only {
+        members_remove.clear();
+        guests_remove.clear();
+    }
+    let mut members = fresh.member_ids()?;
+    members.retain(|id| !members_remove.contains(id));
+    members.extend(members_add.iter().copied());
+    let mut guests = fresh.guests.clone();
+    guests.retain(|g| !guests_remove.iter().any(|r| r.eq_ignore_ascii_case(g)));
+    guests.extend(guests_add.iter().cloned());
+    let changes = Changes {
+        name: rename.clone().map(validate::name).transpose()?,
+        description: description.clone().map(validate::description).transpose()?,
+        members: Some(members),
+        guests: Some(guests),
+    };
+    let what = format!("sync of {:?}", fresh.name);
+    let nothing = rename.is_none()
+        && description.is_none()
+        && members_add.is_empty()
+        && members_remove.is_empty()
+        && guests_add.is_empty()
+        && guests_remove.is_empty();
+    if nothing {
+        return Ok(Write::Nothing);
+    }
+    Ok(Write::Put {
+        body: changes.merge(Some(fresh))?,
+        change: what,
+    })
+}
