@@ -165,3 +165,46 @@ async fn removal_limit_and_add_only() {
     assert_eq!(all(&client).await.len(), 20, "add-only deletes nothing");
     assert!(sandbox.request_count() > before);
 }
+
+// Proves resume after a run died between sending a create and recording it: the
+// journal shows the create's intent without a result and the group exists, so the
+// resumed run does not create it again; a change recorded done is not sent again;
+// the rest is applied.
+#[tokio::test]
+async fn resume_does_not_repeat_a_create_that_landed() {
+    let sandbox = Sandbox::start_seeded(2).await;
+    let client = client(&sandbox);
+    let desired =
+        file(r#"{"groups": [{"name": "Landed"}, {"name": "Recorded"}, {"name": "Pending"}]}"#);
+    let plan = Plan::new(&desired, &all(&client).await).unwrap();
+    let dir = std::env::temp_dir().join(format!("sync-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal");
+    // The interrupted run: "Recorded" was created and recorded; "Landed" was sent
+    // (the server has it) but the run died before recording the result.
+    let journal = tallyfy_groups::sync::Journal::create(&path, &plan).unwrap();
+    drop(journal);
+    client.groups().create("Recorded").send().await.unwrap();
+    client.groups().create("Landed").send().await.unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"entry\":\"intent\",\"seq\":1}\n{\"entry\":\"done\",\"seq\":1}\n");
+    text.push_str("{\"entry\":\"intent\",\"seq\":0}\n{\"entry\":\"do"); // cut by the kill
+    std::fs::write(&path, text).unwrap();
+
+    let (journal, resumed) = tallyfy_groups::sync::Journal::resume(&path).unwrap();
+    assert_eq!(resumed.done.iter().copied().collect::<Vec<_>>(), [1]);
+    assert_eq!(resumed.unknown.iter().copied().collect::<Vec<_>>(), [0]);
+    let outcomes = Plan::resume(&resumed, &client.groups(), 1, &journal).await;
+    assert_eq!(outcomes.len(), 2, "the recorded change is not tried again");
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:#?}");
+    let names: Vec<String> = all(&client).await.into_iter().map(|g| g.name).collect();
+    for name in ["Landed", "Recorded", "Pending"] {
+        assert_eq!(
+            names.iter().filter(|n| *n == name).count(),
+            1,
+            "{name}: {names:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -113,8 +113,16 @@ pub enum Command {
     },
     /// Apply a desired-state file: prints the plan, and writes only with --yes.
     Apply {
-        /// The desired-state file.
-        file: PathBuf,
+        /// The desired-state file (or --resume JOURNAL).
+        #[arg(required_unless_present = "resume")]
+        file: Option<PathBuf>,
+        /// Record each write's intent (before it is sent) and result in this new file
+        /// (JSON lines), for --resume.
+        #[arg(long, value_name = "PATH", conflicts_with = "resume")]
+        journal: Option<PathBuf>,
+        /// Finish the run this journal records: writes done are not sent again.
+        #[arg(long, value_name = "JOURNAL", conflicts_with = "file")]
+        resume: Option<PathBuf>,
         /// Write the changes (without it: a dry run).
         #[arg(long)]
         yes: bool,

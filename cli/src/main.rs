@@ -155,6 +155,8 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
         }
         Some(Command::Apply {
             file,
+            journal,
+            resume,
             yes,
             max_removals,
             add_only,
@@ -165,10 +167,16 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
                 max_removals,
                 add_only,
                 concurrency,
+                journal,
             };
-            return sync::apply(&client, file, args, json)
-                .await
-                .map(|()| Done::Ok);
+            let applied = match (file, resume) {
+                (_, Some(journal)) => sync::resume(&client, journal, args).await,
+                (Some(file), None) => sync::apply(&client, file, args, json).await,
+                (None, None) => Err(Failure::File(
+                    "apply needs a FILE or --resume JOURNAL".into(),
+                )),
+            };
+            return applied.map(|()| Done::Ok);
         }
         Some(command) => command,
         // `--reset-sandbox` alone: the reset was the whole job.

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use serde_json::json;
-use tallyfy_groups::sync::{Change, DesiredGroup, DesiredState, MaxRemovals, Plan};
+use tallyfy_groups::sync::{
+    Change, DesiredGroup, DesiredState, Journal, MaxRemovals, Outcome, Plan,
+};
 use tallyfy_groups::{Client, Error, Group};
 
 use crate::Failure;
@@ -86,6 +88,7 @@ pub struct ApplyArgs {
     pub max_removals: Option<MaxRemovals>,
     pub add_only: bool,
     pub concurrency: usize,
+    pub journal: Option<PathBuf>,
 }
 
 /// Plans the file, and with `--yes` applies it: refused whole, with nothing sent, when
@@ -110,9 +113,42 @@ pub async fn apply(
     }
     plan.check_removals(args.max_removals)
         .map_err(Failure::File)?;
-    let outcomes = plan.apply(&client.groups(), args.concurrency).await;
+    let outcomes = match &args.journal {
+        Some(path) => {
+            let journal = Journal::create(path, &plan).map_err(Failure::File)?;
+            (plan.apply_journaled(&client.groups(), args.concurrency, &journal)).await
+        }
+        None => plan.apply(&client.groups(), args.concurrency).await,
+    };
+    report(&outcomes)
+}
+
+/// Finishes the run a journal records (with `--yes`; without it, says what is left).
+pub async fn resume(client: &Client, path: PathBuf, args: ApplyArgs) -> Result<(), Failure> {
+    let (journal, resumed) = Journal::resume(&path).map_err(Failure::File)?;
+    let total = resumed.plan.changes.len();
+    println!(
+        "{}: {} of {total} changes done, {} sent without a recorded result (checked first)",
+        path.display(),
+        resumed.done.len(),
+        resumed.unknown.len()
+    );
+    for (i, change) in resumed.plan.changes.iter().enumerate() {
+        if !resumed.done.contains(&i) {
+            println!("{}", describe(change));
+        }
+    }
+    if !args.yes {
+        println!("dry run: nothing was written; run again with --yes to resume");
+        return Ok(());
+    }
+    report(&Plan::resume(&resumed, &client.groups(), args.concurrency, &journal).await)
+}
+
+/// One line per outcome, a summary, and a failure if any change failed.
+fn report(outcomes: &[Outcome]) -> Result<(), Failure> {
     let mut failed = Vec::new();
-    for outcome in &outcomes {
+    for outcome in outcomes {
         match &outcome.result {
             Ok(_) => println!("done    {}", describe(&outcome.change)),
             Err(error) => {

@@ -150,3 +150,86 @@ fn apply_dry_run_then_converges_and_refuses_mass_removal() {
         "nothing was deleted"
     );
 }
+
+// Proves a journaled apply killed with SIGKILL mid-run is finished by --resume: the
+// desired state is reached (plan then reports no change), no group is created twice,
+// and writes the journal shows done are not sent again. The sandbox is rate-limited
+// (3 requests a second) so the kill lands while writes remain.
+#[test]
+fn sigkill_mid_apply_then_resume_finishes_without_duplicates() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let journal = dir.path().join("apply.journal");
+    let mut yaml = String::from("groups:\n");
+    for i in 0..12 {
+        yaml.push_str(&format!(
+            "  - name: Synced {i:02}\n    members: [{}]\n",
+            100 + i
+        ));
+    }
+    std::fs::write(&file, &yaml).unwrap();
+    let (path, journal_path) = (file.to_str().unwrap(), journal.to_str().unwrap());
+    let mut run = groups_command(
+        &state,
+        &[
+            "apply",
+            path,
+            "--yes",
+            "--journal",
+            journal_path,
+            "--concurrency",
+            "1",
+        ],
+    )
+    .env("GROUPS_SANDBOX_LIMIT", "window:3/1")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("the CLI starts");
+    let done_lines = || {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"entry\":\"done\""))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while done_lines() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the apply made no progress"
+        );
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "the apply ended before the kill"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.kill().unwrap(); // SIGKILL
+    run.wait().unwrap();
+    let done_before = done_lines();
+    assert!(done_before < 12, "the kill came after the last write");
+
+    let resumed = groups(&state, &["apply", "--resume", journal_path, "--yes"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let out = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        out.contains(&format!("{done_before} of 12 changes done")),
+        "{out}"
+    );
+
+    let listed = ok_json(&groups(&state, &["--json", "list", "--all"]));
+    let names: Vec<&str> = (listed["data"].as_array().unwrap().iter())
+        .filter_map(|g| g["name"].as_str())
+        .filter(|n| n.starts_with("Synced "))
+        .collect();
+    assert_eq!(names.len(), 12, "each group exactly once: {names:?}");
+    let converged = groups(&state, &["plan", path, "--detailed-exitcode"]);
+    assert_eq!(
+        converged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&converged.stdout)
+    );
+}

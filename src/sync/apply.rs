@@ -6,8 +6,11 @@
 //! again and leaves it alone if it is no longer the one planned. Removal safety and
 //! add-only are decided here, before anything is sent.
 
-use futures::StreamExt;
+use std::collections::BTreeSet;
 
+use futures::{StreamExt, TryStreamExt};
+
+use super::journal::{Journal, Resumed};
 use super::plan::{self, Change, Plan};
 use super::{DesiredGroup, Ignore};
 use crate::core::Plan as Write;
@@ -125,26 +128,117 @@ impl Plan {
     /// 1), paced by the client's rate limiter. Every change is tried; the outcomes come
     /// back in the plan's order.
     pub async fn apply(&self, groups: &Groups, concurrency: usize) -> Vec<Outcome> {
+        self.run(
+            groups,
+            concurrency,
+            None,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+        )
+        .await
+    }
+
+    /// [`apply`](Plan::apply), announcing each change in `journal` before it is sent
+    /// and recording its result after, so a killed run can be resumed
+    /// ([`Plan::resume`]).
+    pub async fn apply_journaled(
+        &self,
+        groups: &Groups,
+        concurrency: usize,
+        journal: &Journal,
+    ) -> Vec<Outcome> {
+        let none = BTreeSet::new();
+        self.run(groups, concurrency, Some(journal), &none, &none)
+            .await
+    }
+
+    /// Finishes the run `resumed` read from its journal: changes done are not sent
+    /// again; a change announced without a result is checked first (a create whose
+    /// group now exists, a delete whose group is gone, count as done; an update is
+    /// recomputed from a fresh read, so one already applied sends no write); the rest,
+    /// failed ones included, are applied. The outcomes are those of the changes tried.
+    pub async fn resume(
+        resumed: &Resumed,
+        groups: &Groups,
+        concurrency: usize,
+        journal: &Journal,
+    ) -> Vec<Outcome> {
+        (resumed.plan)
+            .run(
+                groups,
+                concurrency,
+                Some(journal),
+                &resumed.done,
+                &resumed.unknown,
+            )
+            .await
+    }
+
+    async fn run(
+        &self,
+        groups: &Groups,
+        concurrency: usize,
+        journal: Option<&Journal>,
+        done: &BTreeSet<usize>,
+        unknown: &BTreeSet<usize>,
+    ) -> Vec<Outcome> {
         let ignore = &self.ignore;
         let add_only = self.add_only;
-        let mut outcomes: Vec<(usize, Outcome)> =
-            futures::stream::iter(self.changes.iter().enumerate())
-                .map(|(i, change)| async move {
-                    let want = self.wanted.get(i).and_then(Option::as_ref);
-                    let result = send(groups, change, want, ignore, add_only).await;
-                    (
-                        i,
-                        Outcome {
-                            change: change.clone(),
-                            result,
-                        },
-                    )
-                })
-                .buffer_unordered(concurrency.max(1))
-                .collect()
-                .await;
+        let todo = (self.changes.iter().enumerate()).filter(|(i, _)| !done.contains(i));
+        let mut outcomes: Vec<(usize, Outcome)> = futures::stream::iter(todo)
+            .map(|(i, change)| async move {
+                let want = self.wanted.get(i).and_then(Option::as_ref);
+                let result = match journal.map(|j| j.intent(i)).transpose() {
+                    Err(message) => Err(Error::Config(message)),
+                    Ok(_) if unknown.contains(&i) => match settled(groups, change).await {
+                        Ok(Some(found)) => Ok(found),
+                        Ok(None) => send(groups, change, want, ignore, add_only).await,
+                        Err(error) => Err(error),
+                    },
+                    Ok(_) => send(groups, change, want, ignore, add_only).await,
+                };
+                if let Some(journal) = journal {
+                    let error = result.as_ref().err().map(ToString::to_string);
+                    if let Err(message) = journal.done(i, error) {
+                        tracing::warn!(message, "the journal misses a result");
+                    }
+                }
+                (
+                    i,
+                    Outcome {
+                        change: change.clone(),
+                        result,
+                    },
+                )
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
         outcomes.sort_by_key(|(i, _)| *i);
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+}
+
+/// For a change an interrupted run may have sent: `Some` if the server shows it done
+/// (a group of the created name exists; the deleted group is gone), `None` if it
+/// must be sent. Updates are always sent: recomputed on a fresh read, they are
+/// idempotent.
+async fn settled(groups: &Groups, change: &Change) -> Result<Option<Option<Group>>, Error> {
+    match change {
+        Change::Create { name, .. } => {
+            let found: Vec<Group> = groups.list().q(name.clone()).items().try_collect().await?;
+            Ok(found
+                .into_iter()
+                .find(|g| &g.name == name)
+                .map(|g| Some(Some(g)))
+                .unwrap_or(None))
+        }
+        Change::Delete { id, .. } => match groups.get(id).send().await {
+            Err(error) if error.status().map(|s| s.as_u16()) == Some(404) => Ok(Some(None)),
+            Err(error) => Err(error),
+            Ok(_) => Ok(None),
+        },
+        Change::Update { .. } => Ok(None),
     }
 }
 

@@ -13,6 +13,7 @@
 mod apply;
 mod check;
 mod glob;
+mod journal;
 mod plan;
 
 use schemars::JsonSchema;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub use apply::{MaxRemovals, Outcome};
 pub use check::Problem;
+pub use journal::{Journal, Resumed};
 pub use plan::{Change, Plan, Summary};
 
 /// The groups an organisation should have.

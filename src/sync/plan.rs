@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{DesiredGroup, DesiredState, Ignore, Problem};
 use crate::model::Group;
@@ -22,7 +22,7 @@ const DELETE_REQUESTS: u64 = 2;
 const LISTING_PAGE: u64 = crate::generated::spec::PER_PAGE_MAX as u64;
 
 /// One group's change. Serialised with `"action": "create" | "update" | "delete"`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Change {
@@ -31,7 +31,7 @@ pub enum Change {
         /// Its name.
         name: String,
         /// Its description, if the file gives one.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         description: Option<String>,
         /// Its members.
         members: Vec<i64>,
@@ -45,22 +45,22 @@ pub enum Change {
         /// Its name as read.
         name: String,
         /// Its new name (a group pinned by `id` whose name changed in the file).
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         rename: Option<String>,
         /// Its new description.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         description: Option<String>,
         /// Members to add.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         members_add: Vec<i64>,
         /// Members to remove.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         members_remove: Vec<i64>,
         /// Guests to add.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         guests_add: Vec<String>,
         /// Guests to remove.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         guests_remove: Vec<String>,
     },
     /// A group the file does not list, with `prune`.
@@ -218,6 +218,24 @@ impl Plan {
         };
         plan.recount();
         Ok(plan)
+    }
+
+    /// The plan an interrupted run's journal recorded.
+    pub(super) fn resumed(
+        changes: Vec<Change>,
+        wanted: Vec<Option<DesiredGroup>>,
+        ignore: Ignore,
+        add_only: bool,
+    ) -> Plan {
+        Plan {
+            changes,
+            summary: Summary::default(),
+            groups_read: 0,
+            managed: 0,
+            wanted,
+            ignore,
+            add_only,
+        }
     }
 
     /// Counts the changes by action into the summary (unchanged stays as counted).
