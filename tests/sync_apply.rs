@@ -208,3 +208,63 @@ async fn resume_does_not_repeat_a_create_that_landed() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// Proves undo reverses what a journal shows as applied: the previous members come
+// back (the added one leaves, the removed one returns), a created group is deleted,
+// and a deleted group is created again by name (with a note that its id is new).
+#[tokio::test]
+async fn undo_restores_the_previous_state() {
+    let sandbox = Sandbox::start_seeded(3).await;
+    let client = client(&sandbox);
+    let before = all(&client).await;
+    let first = before
+        .iter()
+        .find(|g| g.name == "Group 0001")
+        .unwrap()
+        .clone();
+    let desired = file(
+        r#"{"groups": [
+            {"name": "Group 0001", "members": [7]},
+            {"name": "Group 0002"},
+            {"name": "Made by the apply"}
+        ], "prune": true}"#,
+    );
+    let plan = Plan::new(&desired, &before).unwrap();
+    assert_eq!(
+        (
+            plan.summary.create,
+            plan.summary.update,
+            plan.summary.delete
+        ),
+        (1, 1, 1)
+    );
+    let dir = std::env::temp_dir().join(format!("sync-undo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal");
+    let journal = tallyfy_groups::sync::Journal::create(&path, &plan).unwrap();
+    let outcomes = plan.apply_journaled(&client.groups(), 2, &journal).await;
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:#?}");
+    drop(journal);
+
+    let (_, resumed) = tallyfy_groups::sync::Journal::resume(&path).unwrap();
+    let (undo, notes) = Plan::undo(&resumed);
+    assert_eq!(
+        (
+            undo.summary.create,
+            undo.summary.update,
+            undo.summary.delete
+        ),
+        (1, 1, 1)
+    );
+    assert!(notes.iter().any(|n| n.contains("new id")), "{notes:?}");
+    let outcomes = undo.apply(&client.groups(), 1).await;
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:#?}");
+    let after = all(&client).await;
+    let restored = after.iter().find(|g| g.id == first.id).unwrap();
+    assert_eq!(restored.member_ids().unwrap(), first.member_ids().unwrap());
+    let mut names: Vec<&str> = after.iter().map(|g| g.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Group 0001", "Group 0002", "Group 0003"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

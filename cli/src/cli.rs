@@ -138,6 +138,17 @@ pub enum Command {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Reverse what a journal shows as applied: prints the plan, writes only with --yes.
+    Undo {
+        /// The journal of the apply to reverse.
+        journal: PathBuf,
+        /// Write the reversal (without it: a dry run).
+        #[arg(long)]
+        yes: bool,
+        /// As for apply.
+        #[arg(long, value_name = "N|P%")]
+        max_removals: Option<tallyfy_groups::sync::MaxRemovals>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -178,6 +178,15 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
             };
             return applied.map(|()| Done::Ok);
         }
+        Some(Command::Undo {
+            journal,
+            yes,
+            max_removals,
+        }) => {
+            return sync::undo(&client, journal, yes, max_removals)
+                .await
+                .map(|()| Done::Ok);
+        }
         Some(command) => command,
         // `--reset-sandbox` alone: the reset was the whole job.
         None => return Ok(Done::Ok),
@@ -190,9 +199,12 @@ async fn run_one(client: &Client, command: Command, out: &Output) -> Result<(), 
     let groups = client.groups();
     match command {
         Command::List(args) => Ok(list(client, args, out).await?),
-        Command::Export { .. } | Command::Plan { .. } | Command::Apply { .. } => Err(
-            Failure::Sandbox("export, plan and apply are run on their own".into()),
-        ),
+        Command::Export { .. }
+        | Command::Plan { .. }
+        | Command::Apply { .. }
+        | Command::Undo { .. } => Err(Failure::Sandbox(
+            "export, plan, apply and undo are run on their own".into(),
+        )),
         Command::Get { id, with } => {
             let mut request = groups.get(id);
             if with.is_some() {

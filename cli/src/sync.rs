@@ -145,6 +145,28 @@ pub async fn resume(client: &Client, path: PathBuf, args: ApplyArgs) -> Result<(
     report(&Plan::resume(&resumed, &client.groups(), args.concurrency, &journal).await)
 }
 
+/// Plans the reverse of what `path` (a journal) shows as applied, says what cannot be
+/// reversed exactly, and with `--yes` applies it with apply's checks.
+pub async fn undo(
+    client: &Client,
+    path: PathBuf,
+    yes: bool,
+    max_removals: Option<MaxRemovals>,
+) -> Result<(), Failure> {
+    let (_, resumed) = Journal::resume(&path).map_err(Failure::File)?;
+    let (plan, notes) = Plan::undo(&resumed);
+    for note in &notes {
+        println!("note: {note}");
+    }
+    print_plan(&plan, false);
+    if !yes {
+        println!("dry run: nothing was written; run again with --yes to undo");
+        return Ok(());
+    }
+    plan.check_removals(max_removals).map_err(Failure::File)?;
+    report(&plan.apply(&client.groups(), 1).await)
+}
+
 /// One line per outcome, a summary, and a failure if any change failed.
 fn report(outcomes: &[Outcome]) -> Result<(), Failure> {
     let mut failed = Vec::new();

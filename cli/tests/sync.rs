@@ -233,3 +233,33 @@ fn sigkill_mid_apply_then_resume_finishes_without_duplicates() {
         String::from_utf8_lossy(&converged.stdout)
     );
 }
+
+// Proves undo reverses a journaled apply: dry run first (nothing written), then with
+// --yes the previous members are back, so the file plans its change again.
+#[test]
+fn undo_restores_the_previous_members() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let journal = dir.path().join("apply.journal");
+    let (path, journal_path) = (file.to_str().unwrap(), journal.to_str().unwrap());
+    std::fs::write(&file, "groups:\n  - name: Group 0001\n    members: [7]\n").unwrap();
+    let applied = groups(&state, &["apply", path, "--yes", "--journal", journal_path]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let dry = groups(&state, &["undo", journal_path]);
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("dry run"));
+    assert_eq!(
+        groups(&state, &["plan", path, "--detailed-exitcode"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let undone = groups(&state, &["undo", journal_path, "--yes"]);
+    assert!(undone.status.success(), "{}", stderr(&undone));
+    let json = ok_json(&groups(&state, &["--json", "plan", path]));
+    assert_eq!(json["changes"][0]["members_add"], serde_json::json!([7]));
+    assert_eq!(
+        json["changes"][0]["members_remove"],
+        serde_json::json!([1010])
+    );
+}

@@ -199,7 +199,12 @@ impl Plan {
                 };
                 if let Some(journal) = journal {
                     let error = result.as_ref().err().map(ToString::to_string);
-                    if let Err(message) = journal.done(i, error) {
+                    let id = result
+                        .as_ref()
+                        .ok()
+                        .and_then(|g| g.as_ref())
+                        .map(|g| g.id.clone());
+                    if let Err(message) = journal.done(i, error, id) {
                         tracing::warn!(message, "the journal misses a result");
                     }
                 }
@@ -267,11 +272,21 @@ async fn send(
                 .map(Some)
         }
         Change::Update { id, .. } => {
-            let want =
-                want.ok_or_else(|| Error::invalid("plan", "an update without its desired group"))?;
             let group = validate::group_id(id)?;
             (groups.org())
-                .read_modify_write(&group, |fresh| rewrite(want, fresh, ignore, add_only))
+                .read_modify_write(&group, |fresh| {
+                    // With the desired group, the change is recomputed on the fresh
+                    // read; without one (an undo), the recorded change is applied to it.
+                    let deltas = match want {
+                        Some(want) => plan::update(want, fresh, ignore)
+                            .map_err(|e| Error::invalid("members", e))?,
+                        None => Some(change.clone()),
+                    };
+                    match deltas {
+                        Some(deltas) => rewrite(deltas, fresh, add_only),
+                        None => Ok(Write::Nothing),
+                    }
+                })
                 .await
                 .map(Some)
         }
@@ -291,27 +306,18 @@ async fn send(
     }
 }
 
-/// The write that makes `fresh` (the group as just read) what `want` says, or nothing.
-fn rewrite(
-    want: &DesiredGroup,
-    fresh: &Group,
-    ignore: &Ignore,
-    add_only: bool,
-) -> Result<Write, Error> {
-    let Some(mut change) =
-        plan::update(want, fresh, ignore).map_err(|e| Error::invalid("members", e))?
-    else {
-        return Ok(Write::Nothing);
-    };
+/// The write that applies `deltas` (an update's renames and additions and removals)
+/// to `fresh`, the group as just read; nothing if `fresh` already is that way.
+fn rewrite(deltas: Change, fresh: &Group, add_only: bool) -> Result<Write, Error> {
     let Change::Update {
         rename,
         description,
         members_add,
-        members_remove,
+        mut members_remove,
         guests_add,
-        guests_remove,
+        mut guests_remove,
         ..
-    } = &mut change
+    } = deltas
     else {
         return Ok(Write::Nothing);
     };
@@ -319,30 +325,34 @@ fn rewrite(
         members_remove.clear();
         guests_remove.clear();
     }
-    let mut members = fresh.member_ids()?;
+    let before = fresh.member_ids()?;
+    let mut members = before.clone();
     members.retain(|id| !members_remove.contains(id));
-    members.extend(members_add.iter().copied());
+    for id in members_add {
+        if !members.contains(&id) {
+            members.push(id);
+        }
+    }
     let mut guests = fresh.guests.clone();
     guests.retain(|g| !guests_remove.iter().any(|r| r.eq_ignore_ascii_case(g)));
-    guests.extend(guests_add.iter().cloned());
+    for email in guests_add {
+        if !guests.iter().any(|g| g.eq_ignore_ascii_case(&email)) {
+            guests.push(email);
+        }
+    }
+    let rename = rename.filter(|name| *name != fresh.name);
+    let description = description.filter(|d| fresh.description.as_ref() != Some(d));
+    if rename.is_none() && description.is_none() && members == before && guests == fresh.guests {
+        return Ok(Write::Nothing);
+    }
     let changes = Changes {
-        name: rename.clone().map(validate::name).transpose()?,
-        description: description.clone().map(validate::description).transpose()?,
+        name: rename.map(validate::name).transpose()?,
+        description: description.map(validate::description).transpose()?,
         members: Some(members),
         guests: Some(guests),
     };
-    let what = format!("sync of {:?}", fresh.name);
-    let nothing = rename.is_none()
-        && description.is_none()
-        && members_add.is_empty()
-        && members_remove.is_empty()
-        && guests_add.is_empty()
-        && guests_remove.is_empty();
-    if nothing {
-        return Ok(Write::Nothing);
-    }
     Ok(Write::Put {
         body: changes.merge(Some(fresh))?,
-        change: what,
+        change: format!("sync of {:?}", fresh.name),
     })
 }

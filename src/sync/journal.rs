@@ -7,7 +7,7 @@
 //! server before it is retried (a create whose group exists is not sent twice).
 //! Holds no token: the plan, group names, ids, members and guests only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{Change, Plan};
 use super::{DesiredGroup, Ignore};
+use crate::model::Group;
 
 /// One line of a journal.
 #[derive(Debug, Serialize, Deserialize)]
@@ -26,16 +27,22 @@ enum Entry {
     Plan {
         changes: Vec<Change>,
         wanted: Vec<Option<DesiredGroup>>,
+        /// Each change's group as read when planned (for undo).
+        #[serde(default)]
+        before: Vec<Option<Group>>,
         ignore: Ignore,
         add_only: bool,
     },
     /// Change `seq` is about to be sent.
     Intent { seq: usize },
-    /// Change `seq` ended: `error` is the message if it failed.
+    /// Change `seq` ended: `error` is the message if it failed; `id` the group's id
+    /// as the server answered (a created group's new id, for undo).
     Done {
         seq: usize,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
 }
 
@@ -55,6 +62,8 @@ pub struct Resumed {
     pub done: BTreeSet<usize>,
     /// Changes announced but without a result: the run may have died after sending.
     pub unknown: BTreeSet<usize>,
+    /// The group id each done change answered with (a created group's new id).
+    pub ids: BTreeMap<usize, String>,
 }
 
 impl Journal {
@@ -73,6 +82,7 @@ impl Journal {
         journal.append(&Entry::Plan {
             changes: plan.changes.clone(),
             wanted: plan.wanted.clone(),
+            before: plan.before.clone(),
             ignore: plan.ignore.clone(),
             add_only: plan.add_only,
         })?;
@@ -89,9 +99,13 @@ impl Journal {
                 Ok(Entry::Plan {
                     changes,
                     wanted,
+                    mut before,
                     ignore,
                     add_only,
-                }) => Plan::resumed(changes, wanted, ignore, add_only),
+                }) => {
+                    before.resize(changes.len(), None);
+                    Plan::resumed(changes, wanted, before, ignore, add_only)
+                }
                 _ => {
                     return Err(format!(
                         "{name}:1: not a journal (its first line is not a plan)"
@@ -100,7 +114,7 @@ impl Journal {
             },
             _ => return Err(format!("{name}: empty, not a journal")),
         };
-        let (mut done, mut unknown) = (BTreeSet::new(), BTreeSet::new());
+        let (mut done, mut unknown, mut ids) = (BTreeSet::new(), BTreeSet::new(), BTreeMap::new());
         for (i, line) in lines {
             let line = line.map_err(|e| format!("{name}:{}: {e}", i + 1))?;
             // A line cut short by a kill is the last one: its change stays unknown.
@@ -111,10 +125,13 @@ impl Journal {
                 Entry::Intent { seq } => {
                     unknown.insert(seq);
                 }
-                Entry::Done { seq, error } => {
+                Entry::Done { seq, error, id } => {
                     unknown.remove(&seq);
                     if error.is_none() {
                         done.insert(seq);
+                        if let Some(id) = id {
+                            ids.insert(seq, id);
+                        }
                     }
                 }
                 Entry::Plan { .. } => {
@@ -137,6 +154,7 @@ impl Journal {
                 plan,
                 done,
                 unknown,
+                ids,
             },
         ))
     }
@@ -150,8 +168,13 @@ impl Journal {
         self.append(&Entry::Intent { seq })
     }
 
-    pub(super) fn done(&self, seq: usize, error: Option<String>) -> Result<(), String> {
-        self.append(&Entry::Done { seq, error })
+    pub(super) fn done(
+        &self,
+        seq: usize,
+        error: Option<String>,
+        id: Option<String>,
+    ) -> Result<(), String> {
+        self.append(&Entry::Done { seq, error, id })
     }
 
     /// One line, flushed and synced before this returns.

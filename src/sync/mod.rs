@@ -15,6 +15,7 @@ mod check;
 mod glob;
 mod journal;
 mod plan;
+mod undo;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};

@@ -115,7 +115,7 @@ pub struct Summary {
 }
 
 /// What an apply of a desired state would do to the groups as read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
     /// The changes, in the file's order, deletions last.
     pub changes: Vec<Change>,
@@ -133,6 +133,9 @@ pub struct Plan {
     /// it on the fresh read just before its write).
     #[serde(skip)]
     pub(super) wanted: Vec<Option<DesiredGroup>>,
+    /// For each change, the group as read when planned (none for a create).
+    #[serde(skip)]
+    pub(super) before: Vec<Option<Group>>,
     #[serde(skip)]
     pub(super) ignore: Ignore,
     #[serde(skip)]
@@ -152,7 +155,7 @@ impl Plan {
         let by_id: HashMap<&str, &Group> = current.iter().map(|g| (g.id.as_str(), g)).collect();
         let by_name: HashMap<&str, &Group> = current.iter().map(|g| (g.name.as_str(), g)).collect();
         let (mut changes, mut problems, mut matched) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut wanted, mut unchanged, mut managed) = (Vec::new(), 0, 0);
+        let (mut wanted, mut before, mut unchanged, mut managed) = (Vec::new(), Vec::new(), 0, 0);
         for (i, want) in desired.groups.iter().enumerate() {
             if desired.ignore.group(&want.name) {
                 continue;
@@ -173,6 +176,7 @@ impl Plan {
             let Some(group) = found else {
                 changes.push(create(want, &desired.ignore));
                 wanted.push(None);
+                before.push(None);
                 continue;
             };
             matched.push(group.id.as_str());
@@ -182,6 +186,7 @@ impl Plan {
                 Ok(Some(change)) => {
                     changes.push(change);
                     wanted.push(Some(want.clone()));
+                    before.push(Some(group.clone()));
                 }
                 Ok(None) => unchanged += 1,
                 Err(message) => problems.push(Problem {
@@ -198,6 +203,8 @@ impl Plan {
                         id: group.id.clone(),
                         name: group.name.clone(),
                     });
+                    wanted.push(None);
+                    before.push(Some(group.clone()));
                 }
             }
         }
@@ -213,6 +220,7 @@ impl Plan {
             groups_read: current.len(),
             managed,
             wanted,
+            before,
             ignore: desired.ignore.clone(),
             add_only: false,
         };
@@ -224,6 +232,7 @@ impl Plan {
     pub(super) fn resumed(
         changes: Vec<Change>,
         wanted: Vec<Option<DesiredGroup>>,
+        before: Vec<Option<Group>>,
         ignore: Ignore,
         add_only: bool,
     ) -> Plan {
@@ -233,6 +242,7 @@ impl Plan {
             groups_read: 0,
             managed: 0,
             wanted,
+            before,
             ignore,
             add_only,
         }
