@@ -21,7 +21,7 @@ use crate::model::Group;
 use crate::request::finish;
 use crate::validate::{self, Rejected};
 
-pub(crate) use rmw::Plan;
+pub(crate) use rmw::{Plan, same_state};
 
 /// What every clone of a client shares beyond the HTTP settings the generated client
 /// carries: the write locks and how often a conflicting write is re-applied.

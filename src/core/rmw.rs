@@ -66,7 +66,7 @@ where
 
 /// Whether two reads show the same group: the same change time and the same fields a
 /// PUT writes back (members compared as numbers, so `"1005"` is `1005`).
-fn same_state(a: &Group, b: &Group) -> bool {
+pub(crate) fn same_state(a: &Group, b: &Group) -> bool {
     let ids = |g: &Group| g.members.iter().map(|m| m.as_i64()).collect::<Vec<_>>();
     a.last_changed() == b.last_changed()
         && ids(a) == ids(b)

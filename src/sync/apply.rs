@@ -13,7 +13,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::journal::{Journal, Resumed};
 use super::plan::{self, Change, Plan};
 use super::{DesiredGroup, Ignore};
-use crate::core::Plan as Write;
+use crate::core::{Plan as Write, same_state};
 use crate::error::Error;
 use crate::groups::Groups;
 use crate::model::Group;
@@ -187,15 +187,31 @@ impl Plan {
         let todo = (self.changes.iter().enumerate()).filter(|(i, _)| !done.contains(i));
         let mut outcomes: Vec<(usize, Outcome)> = futures::stream::iter(todo)
             .map(|(i, change)| async move {
-                let want = self.wanted.get(i).and_then(Option::as_ref);
+                let step = Step {
+                    change,
+                    want: self.wanted.get(i).and_then(Option::as_ref),
+                    // A saved plan writes only groups still as they were planned.
+                    planned: (self.saved)
+                        .then(|| self.before.get(i).and_then(Option::as_ref))
+                        .flatten(),
+                    ignore,
+                    add_only,
+                };
                 let result = match journal.map(|j| j.intent(i)).transpose() {
                     Err(message) => Err(Error::Config(message)),
                     Ok(_) if unknown.contains(&i) => match settled(groups, change).await {
                         Ok(Some(found)) => Ok(found),
-                        Ok(None) => send(groups, change, want, ignore, add_only).await,
+                        Ok(None) => send(groups, &step).await,
                         Err(error) => Err(error),
                     },
-                    Ok(_) => send(groups, change, want, ignore, add_only).await,
+                    Ok(_) if self.saved && matches!(change, Change::Create { .. }) => {
+                        match settled(groups, change).await {
+                            Ok(Some(_)) => Err(stale(change)),
+                            Ok(None) => send(groups, &step).await,
+                            Err(error) => Err(error),
+                        }
+                    }
+                    Ok(_) => send(groups, &step).await,
                 };
                 if let Some(journal) = journal {
                     let error = result.as_ref().err().map(ToString::to_string);
@@ -247,13 +263,36 @@ async fn settled(groups: &Groups, change: &Change) -> Result<Option<Option<Group
     }
 }
 
-async fn send(
-    groups: &Groups,
-    change: &Change,
-    want: Option<&DesiredGroup>,
-    ignore: &Ignore,
+/// One change to send, and what it is checked and recomputed against.
+struct Step<'a> {
+    change: &'a Change,
+    /// The desired group an update is recomputed from (none: apply the change as recorded).
+    want: Option<&'a DesiredGroup>,
+    /// The group as a saved plan recorded it: a group that no longer is so is not written.
+    planned: Option<&'a Group>,
+    ignore: &'a Ignore,
     add_only: bool,
-) -> Result<Option<Group>, Error> {
+}
+
+/// The error of a change whose group is no longer as the saved plan recorded it.
+fn stale(change: &Change) -> Error {
+    let what = match change {
+        Change::Create { name, .. } => format!("a group named {name:?} exists now"),
+        Change::Update { name, id, .. } | Change::Delete { name, id } => {
+            format!("{name:?} ({id}) changed since the plan was made")
+        }
+    };
+    Error::invalid("plan", format!("stale: {what}; not written (plan again)"))
+}
+
+async fn send(groups: &Groups, step: &Step<'_>) -> Result<Option<Group>, Error> {
+    let Step {
+        change,
+        want,
+        planned,
+        ignore,
+        add_only,
+    } = *step;
     match change {
         Change::Create {
             name,
@@ -275,6 +314,9 @@ async fn send(
             let group = validate::group_id(id)?;
             (groups.org())
                 .read_modify_write(&group, |fresh| {
+                    if planned.is_some_and(|planned| !same_state(planned, fresh)) {
+                        return Err(stale(change));
+                    }
                     // With the desired group, the change is recomputed on the fresh
                     // read; without one (an undo), the recorded change is applied to it.
                     let deltas = match want {
@@ -292,6 +334,9 @@ async fn send(
         }
         Change::Delete { id, name } => {
             let fresh = groups.get(id).send().await?;
+            if planned.is_some_and(|planned| !same_state(planned, &fresh)) {
+                return Err(stale(change));
+            }
             if &fresh.name != name {
                 return Err(Error::invalid(
                     "plan",

@@ -140,6 +140,10 @@ pub struct Plan {
     pub(super) ignore: Ignore,
     #[serde(skip)]
     pub(super) add_only: bool,
+    /// Read back from a saved plan: changes are written only to groups still as the
+    /// plan recorded them.
+    #[serde(skip)]
+    pub(super) saved: bool,
 }
 
 impl Plan {
@@ -223,6 +227,7 @@ impl Plan {
             before,
             ignore: desired.ignore.clone(),
             add_only: false,
+            saved: false,
         };
         plan.recount();
         Ok(plan)
@@ -245,6 +250,7 @@ impl Plan {
             before,
             ignore,
             add_only,
+            saved: false,
         }
     }
 
