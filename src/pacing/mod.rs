@@ -1,13 +1,14 @@
 //! Rate-limit cooperation: a [`RateLimiter`] shared by a client, its clones and, on
 //! purpose, other clients (Tallyfy's quotas are per organisation and per user). It
 //! keeps one gate that a 429 closes for every request until its `Retry-After`, paces
-//! from `X-RateLimit-*` headers, adapts its rate (AIMD) where the server sends none,
+//! from `X-RateLimit-*` headers, learns fixed windows from 429s, adapts its rate (AIMD) where the server sends none,
 //! and enforces a declared quota. The request path calls [`RateLimiter::ready`] before
 //! and [`RateLimiter::observe`] after every attempt; this module never sends a request
 //! and never decides a retry.
 
 mod adaptive;
 mod headers;
+mod learned;
 mod quota;
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ use tokio::time::Instant;
 use crate::error::Error;
 use adaptive::Aimd;
 use headers::{Signals, Wait};
+use learned::Learned;
 use quota::Quota;
 use window::Window;
 
@@ -42,6 +44,12 @@ use window::Window;
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
 ///   (seconds-until or a Unix time), requests are counted against what is left and,
 ///   when nothing is, wait for the reset instead of meeting a 429.
+/// - **Learned windows.** A 429 that names its limit (`X-RateLimit-Limit`) and when
+///   its window ends (`Reset`, `Retry-After`), 2 s or more after the first request
+///   of the cycle, shows a fixed window as Laravel keeps them (opened by its first
+///   request, no `Reset` on passing answers, possibly hidden behind a longer
+///   limit's counts): each later window takes that many requests from its first
+///   one, and the next wait for its end.
 /// - **Adaptation.** After a 429 the headers do not explain, requests are sent at
 ///   the rate the server let through over the last cycle, pause included: spread
 ///   evenly, or, when the `Retry-After` shows a quota window (2 s or more, and at least
@@ -77,6 +85,7 @@ struct State {
     /// Throttle waves in a row with no response getting through between them.
     streak: u32,
     window: Window,
+    learned: Learned,
     aimd: Aimd,
     /// Sequence numbers of the attempts sent and not answered yet.
     in_flight: BTreeSet<u64>,
@@ -302,6 +311,7 @@ impl RateLimiter {
 
     fn admit(&self, state: &mut State, now: Instant) -> Permit {
         state.window.take();
+        state.learned.sending(now);
         state.aimd.sending(now);
         let seq = state.sent;
         state.sent += 1;
@@ -324,8 +334,22 @@ impl RateLimiter {
         headers: &HeaderMap,
         cap: Duration,
     ) -> Observation {
+        self.observe_at(permit, status, headers, cap, SystemTime::now())
+    }
+
+    /// [`RateLimiter::observe`] with `wall` as the wall-clock time now, for a
+    /// simulation whose server writes Unix times on a virtual clock.
+    #[doc(hidden)]
+    pub fn observe_at(
+        &self,
+        permit: Permit,
+        status: StatusCode,
+        headers: &HeaderMap,
+        cap: Duration,
+        wall: SystemTime,
+    ) -> Observation {
         let now = Instant::now();
-        let signals = Signals::read(headers, SystemTime::now, cap);
+        let signals = Signals::read(headers, || wall, cap);
         let mut state = self.lock();
         let sent_later = state.in_flight.range(permit.seq + 1..).count() as u64;
         state.window.update(
@@ -381,14 +405,19 @@ impl RateLimiter {
             state.gate = Some(resume_at);
         }
         let gate = state.gate.unwrap_or(now).max(now);
+        // Both are the latest the refusing window can end; the earlier is the closer.
+        let asked = match signals.retry_after {
+            Wait::After(wait) => Some(wait),
+            Wait::Absent | Wait::Unusable => None,
+        };
+        let ends = asked.into_iter().chain(signals.reset).min();
+        state
+            .learned
+            .throttled(now, signals.limit, ends.map(|wait| now + wait), new_wave);
         let mut rate = None;
         if new_wave {
             state.epoch += 1;
             if !explained {
-                let asked = match signals.retry_after {
-                    Wait::After(wait) => Some(wait),
-                    Wait::Absent | Wait::Unusable => None,
-                };
                 rate = state.aimd.throttled(now, gate, asked);
             }
         }
@@ -409,13 +438,18 @@ impl RateLimiter {
 }
 
 impl State {
-    /// Until when every request is held: the gate, or a used-up quota window.
+    /// Until when every request is held: the gate, or a used-up quota window (said
+    /// by the headers or learned).
     fn hold(&mut self, now: Instant) -> Option<Instant> {
         let gate = self.gate.filter(|gate| *gate > now);
-        match (gate, self.window.blocked_until(now)) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            gate,
+            self.window.blocked_until(now),
+            self.learned.blocked_until(now),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 }
 
