@@ -6,6 +6,8 @@
 
 #[path = "pacing_simulation/laravel.rs"]
 mod laravel;
+#[path = "pacing_simulation/misleading.rs"]
+mod misleading;
 #[path = "pacing_simulation/scenarios.rs"]
 mod scenarios;
 #[path = "pacing_simulation/simulate.rs"]

@@ -1,34 +1,35 @@
 //! Rate-limit cooperation: a [`RateLimiter`] shared by a client, its clones and, on
 //! purpose, other clients (Tallyfy's quotas are per organisation and per user). It
 //! keeps one gate that a 429 closes for every request until its `Retry-After`, paces
-//! from `X-RateLimit-*` headers, learns fixed windows from 429s, adapts its rate (AIMD) where the server sends none,
-//! and enforces a declared quota. The request path calls [`RateLimiter::ready`] before
+//! from `X-RateLimit-*` headers, learns fixed windows from 429s, adapts its rate
+//! (AIMD) where the server sends none, and enforces a declared quota. The request path calls [`RateLimiter::ready`] before
 //! and [`RateLimiter::observe`] after every attempt; this module never sends a request
 //! and never decides a retry.
 
 mod adaptive;
 mod headers;
 mod learned;
+mod observe;
 mod quota;
 #[cfg(test)]
 mod tests;
+mod trust;
 mod window;
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Error;
 use adaptive::Aimd;
-use headers::{Signals, Wait};
 use learned::Learned;
 use quota::Quota;
+use trust::Trust;
 use window::Window;
 
 /// Paces the requests of every client that shares it.
@@ -43,7 +44,11 @@ use window::Window;
 ///   saying `Retry-After: 0` is not hammered.
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
 ///   (seconds-until or a Unix time), requests are counted against what is left and,
-///   when nothing is, wait for the reset instead of meeting a 429.
+///   when nothing is, wait for the reset instead of meeting a 429; when nothing is
+///   left and no reset is known, they wait (1 s at most) for the answers in flight,
+///   which may say when. A 429 to a request the headers said had room makes them
+///   not believed for a minute (doubling while they keep being wrong): the adaptive
+///   rate paces instead.
 /// - **Learned windows.** A 429 that names its limit (`X-RateLimit-Limit`) and when
 ///   its window ends (`Reset`, `Retry-After`), 2 s or more after the first request
 ///   of the cycle, shows a fixed window as Laravel keeps them (opened by its first
@@ -73,6 +78,8 @@ struct Inner {
     quota: Option<Quota>,
     state: Mutex<State>,
     counters: Counters,
+    /// Woken whenever an attempt is answered (or given up).
+    answered: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -85,6 +92,8 @@ struct State {
     /// Throttle waves in a row with no response getting through between them.
     streak: u32,
     window: Window,
+    /// Whether `window` is believed (429s it said could not happen make it not).
+    trust: Trust,
     learned: Learned,
     aimd: Aimd,
     /// Sequence numbers of the attempts sent and not answered yet.
@@ -126,12 +135,14 @@ pub struct Permit {
     epoch: u64,
     /// Its place in the order attempts were sent.
     seq: u64,
+    /// The header model knew of a request left when it was sent.
+    vouched: bool,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        let mut state = self.limiter.lock();
-        state.in_flight.remove(&self.seq);
+        self.limiter.lock().in_flight.remove(&self.seq);
+        self.limiter.inner.answered.notify_waiters();
     }
 }
 
@@ -185,6 +196,7 @@ impl RateLimiter {
                 quota,
                 state: Mutex::new(State::default()),
                 counters: Counters::default(),
+                answered: Notify::new(),
             }),
         }
     }
@@ -269,25 +281,41 @@ impl RateLimiter {
             tokio::time::sleep_until(until).await;
             Ok(())
         };
+        // How long this request may wait for answers before sending anyway.
+        let mut answers_due = ANSWER_WAIT;
         loop {
             if !self.inner.paced {
                 let mut state = self.lock();
                 return Ok(self.admit(&mut state, Instant::now()));
             }
             let now = Instant::now();
-            let (hold, slot, epoch) = {
+            let (hold, slot, epoch, answered) = {
                 let mut state = self.lock();
-                match state.hold(now) {
-                    Some(until) => (Some(until), None, state.epoch),
-                    None => match state.aimd.reserve(now) {
-                        // Nothing holds it back: the common case, one lock.
-                        None if self.inner.quota.is_none() => {
-                            return Ok(self.admit(&mut state, now));
-                        }
-                        slot => (None, slot, state.epoch),
-                    },
+                let hold = state.hold(now);
+                if hold.is_none() && !answers_due.is_zero() && state.awaits_answers(now) {
+                    // The count is spent, its end unknown: the answers in flight may
+                    // carry it. Registered under the lock, so none is missed.
+                    let mut answered = Box::pin(self.inner.answered.notified());
+                    answered.as_mut().enable();
+                    (None, None, state.epoch, Some(answered))
+                } else {
+                    match hold {
+                        Some(until) => (Some(until), None, state.epoch, None),
+                        None => match state.aimd.reserve(now) {
+                            // Nothing holds it back: the common case, one lock.
+                            None if self.inner.quota.is_none() => {
+                                return Ok(self.admit(&mut state, now));
+                            }
+                            slot => (None, slot, state.epoch, None),
+                        },
+                    }
                 }
             };
+            if let Some(answered) = answered {
+                let _ = tokio::time::timeout(answers_due, answered).await;
+                answers_due = answers_due.saturating_sub(now.elapsed());
+                continue;
+            }
             if let Some(until) = hold {
                 wait(until).await?;
                 continue;
@@ -310,7 +338,7 @@ impl RateLimiter {
     }
 
     fn admit(&self, state: &mut State, now: Instant) -> Permit {
-        state.window.take();
+        let vouched = state.window.take();
         state.learned.sending(now);
         state.aimd.sending(now);
         let seq = state.sent;
@@ -320,145 +348,32 @@ impl RateLimiter {
             limiter: self.clone(),
             epoch: state.epoch,
             seq,
-        }
-    }
-
-    /// Takes the response to the attempt `permit` was for: its quota headers, and,
-    /// for a 429, the pause every request now waits out (unless unpaced). No wait
-    /// taken on the server's word, nor the fallback's, is longer than `cap`.
-    #[doc(hidden)]
-    pub fn observe(
-        &self,
-        permit: Permit,
-        status: StatusCode,
-        headers: &HeaderMap,
-        cap: Duration,
-    ) -> Observation {
-        self.observe_at(permit, status, headers, cap, SystemTime::now())
-    }
-
-    /// [`RateLimiter::observe`] with `wall` as the wall-clock time now, for a
-    /// simulation whose server writes Unix times on a virtual clock.
-    #[doc(hidden)]
-    pub fn observe_at(
-        &self,
-        permit: Permit,
-        status: StatusCode,
-        headers: &HeaderMap,
-        cap: Duration,
-        wall: SystemTime,
-    ) -> Observation {
-        let now = Instant::now();
-        let signals = Signals::read(headers, || wall, cap);
-        let mut state = self.lock();
-        let sent_later = state.in_flight.range(permit.seq + 1..).count() as u64;
-        state.window.update(
-            now,
-            signals.remaining,
-            signals.limit,
-            signals.reset,
-            sent_later,
-        );
-        if status != StatusCode::TOO_MANY_REQUESTS {
-            if permit.epoch + 1 == state.epoch {
-                state.aimd.passed_late();
-            } else {
-                state.aimd.passed();
-            }
-            state.streak = 0;
-            return Observation {
-                throttled: false,
-                pause: Duration::ZERO,
-            };
-        }
-        self.inner
-            .counters
-            .throttled
-            .fetch_add(1, Ordering::Relaxed);
-        let new_wave = permit.epoch == state.epoch;
-        let explained = Window::explains(signals.remaining, signals.reset);
-        if new_wave {
-            state.streak = state.streak.saturating_add(1);
-        }
-        let pause = match signals.retry_after {
-            Wait::After(wait) => wait,
-            Wait::Absent if explained => Duration::ZERO,
-            Wait::Absent | Wait::Unusable => fallback_pause(state.streak, cap),
-        };
-        // Throttle after throttle with nothing through: a server that keeps saying
-        // "Retry-After: 0" is not hammered, the pause grows as the fallback's.
-        let pause = pause.max(fallback_pause(state.streak.saturating_sub(1), cap));
-        let pause = pause.max(signals.reset.filter(|_| explained).unwrap_or_default());
-        if !self.inner.paced {
-            return Observation {
-                throttled: true,
-                pause,
-            };
-        }
-        let resume_at = now + pause;
-        let closed_until = state.gate.map_or(now, |gate| gate.max(now));
-        if resume_at > closed_until {
-            self.inner.counters.paused_ns.fetch_add(
-                (resume_at - closed_until).as_nanos() as u64,
-                Ordering::Relaxed,
-            );
-            state.gate = Some(resume_at);
-        }
-        let gate = state.gate.unwrap_or(now).max(now);
-        // Both are the latest the refusing window can end; the earlier is the closer.
-        let asked = match signals.retry_after {
-            Wait::After(wait) => Some(wait),
-            Wait::Absent | Wait::Unusable => None,
-        };
-        let ends = asked.into_iter().chain(signals.reset).min();
-        state
-            .learned
-            .throttled(now, signals.limit, ends.map(|wait| now + wait), new_wave);
-        let mut rate = None;
-        if new_wave {
-            state.epoch += 1;
-            if !explained {
-                rate = state.aimd.throttled(now, gate, asked);
-            }
-        }
-        let pause = gate - now;
-        tracing::info!(
-            target: "tallyfy_groups::pacing",
-            wait_ms = pause.as_millis() as u64,
-            new_wave,
-            explained_by_headers = explained,
-            adaptive_rate = tracing::field::debug(rate),
-            "rate limited: holding requests"
-        );
-        Observation {
-            throttled: true,
-            pause,
+            vouched,
         }
     }
 }
 
+/// The longest a request waits for the answers in flight when the header model's
+/// count is spent and its end unknown; then it is sent as a probe.
+const ANSWER_WAIT: Duration = Duration::from_secs(1);
+
 impl State {
+    /// Whether a request should wait for the answers in flight rather than be sent:
+    /// the believed header model has nothing left and does not know when that ends.
+    fn awaits_answers(&self, now: Instant) -> bool {
+        !self.in_flight.is_empty() && self.trust.believed(now) && self.window.spent_without_reset()
+    }
+
     /// Until when every request is held: the gate, or a used-up quota window (said
     /// by the headers or learned).
     fn hold(&mut self, now: Instant) -> Option<Instant> {
         let gate = self.gate.filter(|gate| *gate > now);
-        [
-            gate,
-            self.window.blocked_until(now),
-            self.learned.blocked_until(now),
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-    }
-}
-
-/// Zero for no streak, then 1 s, 2 s, 4 s, … up to `cap` for the `streak`-th
-/// throttle wave in a row.
-fn fallback_pause(streak: u32, cap: Duration) -> Duration {
-    match streak {
-        0 => Duration::ZERO,
-        n => Duration::from_secs(1u64 << (n - 1).min(16)).min(cap),
+        let window = self.window.blocked_until(now);
+        let window = window.filter(|_| self.trust.believed(now));
+        [gate, window, self.learned.blocked_until(now)]
+            .into_iter()
+            .flatten()
+            .max()
     }
 }
 

@@ -131,10 +131,17 @@ async fn remaining_zero_waits_for_the_reset() {
     drop(second);
     let third = limiter.ready(None).await.unwrap();
     assert_eq!(t0.elapsed(), secs(3));
-    // The fresh window holds Limit = 2: the fourth goes at once, the fifth would not.
+    // The fresh window holds Limit = 2, less the second (sent since the last
+    // answer): the third used it up. With the third in flight the fourth waits for
+    // its answer (#30); answered without headers at 3.5 s, the fourth goes then.
+    let answerer = limiter.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        answerer.observe(third, OK, &HeaderMap::new(), CAP);
+    });
     let fourth = limiter.ready(None).await.unwrap();
-    assert_eq!(t0.elapsed(), secs(3));
-    drop((third, fourth));
+    assert_eq!(t0.elapsed(), Duration::from_millis(3500));
+    drop(fourth);
     assert_eq!(limiter.stats().throttled, 0);
 }
 
@@ -282,4 +289,72 @@ async fn answers_out_of_order_keep_the_whole_burst() {
     let eleventh = limiter.ready(None).await.unwrap();
     assert_eq!(t0.elapsed(), secs(1));
     drop((eleventh, permits));
+}
+
+// Proves a spent count with no reset known waits for the answers in flight instead
+// of sending into it: the second request goes only once the first is answered (at
+// 0.3 s, by a task that answers it then), and the answer's Reset of 2 s then holds
+// the third until 2.3 s. Before #30 the second went at once, into a 429.
+#[tokio::test(start_paused = true)]
+async fn spent_count_waits_for_the_answers_in_flight() {
+    let limiter = RateLimiter::new();
+    let t0 = Instant::now();
+    let first = limiter.ready(None).await.unwrap();
+    let spent = headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]);
+    limiter.observe(first, OK, &spent, CAP);
+    let in_flight = limiter.ready(None).await.unwrap();
+    assert_eq!(
+        t0.elapsed(),
+        Duration::ZERO,
+        "nothing in flight: a probe goes"
+    );
+    let answerer = limiter.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let reset = headers(&[
+            ("x-ratelimit-limit", "2"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "2"),
+        ]);
+        answerer.observe(in_flight, OK, &reset, CAP);
+    });
+    let third = limiter.ready(None).await.unwrap();
+    assert_eq!(t0.elapsed(), Duration::from_millis(2300));
+    drop(third);
+}
+
+// Proves a 429 to a request the headers vouched for (requests were left) makes the
+// headers not believed: that 429 is not explained by its Remaining 0 and Reset, so
+// the adaptive rate turns on, and a later spent count with a Reset no longer holds
+// requests (the adaptive rate does).
+#[tokio::test(start_paused = true)]
+async fn a_429_the_headers_vouched_for_makes_them_not_believed() {
+    let limiter = RateLimiter::new();
+    let left = headers(&[
+        ("x-ratelimit-limit", "4"),
+        ("x-ratelimit-remaining", "3"),
+        ("x-ratelimit-reset", "1"),
+    ]);
+    let permit = limiter.ready(None).await.unwrap();
+    limiter.observe(permit, OK, &left, CAP);
+    let vouched = limiter.ready(None).await.unwrap();
+    let refused = headers(&[
+        ("retry-after", "1"),
+        ("x-ratelimit-limit", "4"),
+        ("x-ratelimit-remaining", "0"),
+        ("x-ratelimit-reset", "1"),
+    ]);
+    let seen = limiter.observe(vouched, TOO_MANY, &refused, CAP);
+    assert_eq!(seen.pause, secs(1));
+    assert!(limiter.stats().adaptive_rate.is_some(), "not explained");
+    tokio::time::advance(secs(1)).await;
+    let permit = limiter.ready(None).await.unwrap();
+    let spent = headers(&[
+        ("x-ratelimit-limit", "4"),
+        ("x-ratelimit-remaining", "0"),
+        ("x-ratelimit-reset", "30"),
+    ]);
+    limiter.observe(permit, OK, &spent, CAP);
+    let held = limiter.pause_remaining();
+    assert!(held.is_none_or(|left| left < secs(30)), "{held:?}");
 }
