@@ -162,6 +162,8 @@ pub struct Overdue {
     pub waited: Duration,
     /// How long from the deadline it would still have had to wait.
     pub short_by: Duration,
+    /// When it could have gone (the deadline plus `short_by`).
+    pub resume_at: Instant,
 }
 
 impl Default for RateLimiter {
@@ -276,6 +278,7 @@ impl RateLimiter {
                 return Err(Overdue {
                     waited: started.elapsed(),
                     short_by: until - deadline,
+                    resume_at: until,
                 });
             }
             tokio::time::sleep_until(until).await;

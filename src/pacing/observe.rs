@@ -1,7 +1,11 @@
 //! What [`RateLimiter::observe`] makes of one response: the header model and the
 //! learned windows take its counts; a 429 closes the gate for its `Retry-After` (or
 //! the fallback's doubling pause), starts a throttle wave, contradicts the header
-//! model if it vouched for the request, and may set the adaptive rate.
+//! model if it vouched for the request, and may set the adaptive rate. A
+//! `Retry-After` past the cap (an hourly quota's) is a long wait: the gate closes
+//! for all of it (a day at most), so that calls end with `Error::RateLimited` naming
+//! when to resume, or wait as told if their throttle deadline allows, instead of
+//! asking again when the cap is up.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
@@ -14,10 +18,16 @@ use super::headers::{Signals, Wait};
 use super::window::Window;
 use super::{Observation, Permit, RateLimiter};
 
+/// The longest wait taken on the server's word past the cap (a daily quota's);
+/// longer ones (a year, a hostile number) are cut to it.
+pub(crate) const LONGEST_WAIT: Duration = Duration::from_secs(24 * 3600);
+
 impl RateLimiter {
     /// Takes the response to the attempt `permit` was for: its quota headers, and,
     /// for a 429, the pause every request now waits out (unless unpaced). No wait
-    /// taken on the server's word, nor the fallback's, is longer than `cap`.
+    /// taken on the server's word, nor the fallback's, is longer than `cap`, but a
+    /// `Retry-After` past it, which closes the gate for all it asks (a day at most):
+    /// requests then fail their deadlines at once or wait as told.
     #[doc(hidden)]
     pub fn observe(
         &self,
@@ -85,6 +95,8 @@ impl RateLimiter {
         // "Retry-After: 0" is not hammered, the pause grows as the fallback's.
         let pause = pause.max(fallback_pause(state.streak.saturating_sub(1), cap));
         let pause = pause.max(signals.reset.filter(|_| explained).unwrap_or_default());
+        let long = signals.asked.filter(|asked| *asked > cap);
+        let pause = long.map_or(pause, |asked| asked.min(LONGEST_WAIT));
         if !self.inner.paced {
             return Observation {
                 throttled: true,
@@ -102,18 +114,15 @@ impl RateLimiter {
         }
         let gate = state.gate.unwrap_or(now).max(now);
         // Both are the latest the refusing window can end; the earlier is the closer.
-        let asked = match signals.retry_after {
-            Wait::After(wait) => Some(wait),
-            Wait::Absent | Wait::Unusable => None,
-        };
-        let ends = asked.into_iter().chain(signals.reset).min();
-        state
-            .learned
-            .throttled(now, signals.limit, ends.map(|wait| now + wait), new_wave);
+        let ends = signals.asked.into_iter().chain(signals.reset_said).min();
+        let ends = ends.map(|wait| now + wait.min(LONGEST_WAIT));
+        state.learned.throttled(now, signals.limit, ends, new_wave);
+        let asked = signals.retry_after.duration();
         let mut rate = None;
         if new_wave {
             state.epoch += 1;
-            if !explained {
+            // A long wait is a quota spent, not a rate to adapt to.
+            if !explained && long.is_none() {
                 rate = state.aimd.throttled(now, gate, asked);
             }
         }
@@ -121,6 +130,7 @@ impl RateLimiter {
         tracing::info!(
             target: "tallyfy_groups::pacing",
             wait_ms = pause.as_millis() as u64,
+            past_the_cap = long.is_some(),
             new_wave,
             explained_by_headers = explained,
             adaptive_rate = tracing::field::debug(rate),

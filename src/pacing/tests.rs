@@ -166,17 +166,21 @@ async fn explained_429_waits_without_adapting() {
 }
 
 // Proves hostile Retry-After values: negative and garbage back off 1 s then 2 s
-// (in a row), huge numbers and far-future dates are capped at the cap observe is given, none panics,
-// and a success ends the streak.
+// (in a row); huge numbers and far-future dates are waits past the cap, cut to a day
+// (LONGEST_WAIT) with no overflow; none panics, and a success ends the streak.
 #[tokio::test(start_paused = true)]
 async fn hostile_retry_after_values() {
+    use super::observe::LONGEST_WAIT;
     let limiter = RateLimiter::new();
     assert_eq!(throttle(&limiter, "-5").await, secs(1));
     assert_eq!(throttle(&limiter, "soon").await, secs(2));
-    assert_eq!(throttle(&limiter, "99999999999999999999999").await, CAP);
+    assert_eq!(
+        throttle(&limiter, "99999999999999999999999").await,
+        LONGEST_WAIT
+    );
     assert_eq!(
         throttle(&limiter, "Fri, 31 Dec 9999 23:59:59 GMT").await,
-        CAP
+        LONGEST_WAIT
     );
     let permit = limiter.ready(None).await.unwrap();
     limiter.observe(permit, OK, &HeaderMap::new(), CAP);
@@ -357,4 +361,28 @@ async fn a_429_the_headers_vouched_for_makes_them_not_believed() {
     limiter.observe(permit, OK, &spent, CAP);
     let held = limiter.pause_remaining();
     assert!(held.is_none_or(|left| left < secs(30)), "{held:?}");
+}
+
+// Proves a Retry-After past the cap (an hour, cap 120 s) is a long wait, not a
+// retry loop: the gate closes for the whole hour, so a request whose deadline is
+// 15 minutes away fails at once naming the hour's end, and one whose deadline
+// allows it waits as told, once, to the hour's end (not the cap's).
+#[tokio::test(start_paused = true)]
+async fn retry_after_past_the_cap_is_a_long_wait() {
+    let limiter = RateLimiter::new();
+    pass(&limiter, 5).await;
+    let t0 = Instant::now();
+    assert_eq!(throttle(&limiter, "3600").await, secs(3600));
+    assert_eq!(limiter.stats().adaptive_rate, None, "a quota, not a rate");
+    let overdue = limiter
+        .ready(Some(t0 + secs(900)))
+        .await
+        .err()
+        .expect("the hour outlasts the deadline");
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    assert_eq!(overdue.resume_at, t0 + secs(3600));
+    let permit = limiter.ready(Some(t0 + secs(3600))).await.unwrap();
+    assert_eq!(t0.elapsed(), secs(3600));
+    drop(permit);
+    assert_eq!(limiter.stats().throttled, 1);
 }
