@@ -81,3 +81,28 @@ async fn laravel_hidden_short_window_is_learned() {
     let (paced, unpaced) = both(&[(20, WINDOW), (1000, Duration::from_secs(3600))]).await;
     assert_learned(&paced, &unpaced);
 }
+
+// Proves an hourly quota (Laravel's 30 per hour) is waited out as told when nothing
+// bounds the wait (no throttle deadline): one wave of 429s in all, not one each time
+// a 120 s cap would run out (30 an hour), and the 100 pages within 1 % of the floor
+// of three hours the quota allows. (With a deadline the call ends instead with
+// Error::RateLimited naming when to resume: tests/pacing.rs.)
+#[tokio::test(start_paused = true)]
+async fn laravel_hourly_quota_is_waited_out_in_one_wave() {
+    let hour = Duration::from_secs(3600);
+    let limit = SandboxLimit::laravel(&[(30, hour)]);
+    let paced = run(Server::new(limit), RateLimiter::new(), PAGES, WORKERS).await;
+    println!(
+        "{limit}: paced {:?}, {} × 429 at {:?}",
+        paced.took,
+        paced.throttled(),
+        paced.refusals
+    );
+    assert!(paced.throttled() <= WORKERS, "{paced:?}");
+    assert_eq!(paced.throttled_after(hour), 0, "{paced:?}");
+    assert!(paced.took >= hour * 3, "{paced:?}");
+    assert!(
+        paced.took.as_secs_f64() <= 1.01 * (hour * 3).as_secs_f64(),
+        "{paced:?}"
+    );
+}

@@ -4,8 +4,6 @@
 //! header model sends 4 at each second and meets 429s the model says cannot happen;
 //! once contradicted it must stop trusting the model and pace at the adaptive rate.
 
-use std::time::Duration;
-
 use tallyfy_groups_sandbox::SandboxLimit;
 
 use crate::simulate::{Server, run};
@@ -37,5 +35,4 @@ async fn next_second_reset_is_not_trusted_once_contradicted() {
     assert!(paced.throttled() <= WORKERS, "{report}");
     assert!(paced.rate(PAGES) >= 0.85 * R, "{report}");
     assert!(unpaced.throttled() > 2 * WORKERS, "{report}");
-    let _ = Duration::ZERO;
 }
