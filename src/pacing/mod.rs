@@ -2,15 +2,16 @@
 //! purpose, other clients (Tallyfy's quotas are per organisation and per user). It
 //! keeps one gate that a 429 closes for every request until its `Retry-After`, paces
 //! from `X-RateLimit-*` headers, learns fixed windows from 429s, adapts its rate
-//! (AIMD) where the server sends none, and enforces a declared quota. The request path calls [`RateLimiter::ready`] before
-//! and [`RateLimiter::observe`] after every attempt; this module never sends a request
-//! and never decides a retry.
+//! (AIMD) where the server sends none, and enforces declared quotas. The request
+//! path calls [`RateLimiter::ready`] before and [`RateLimiter::observe`] after every
+//! attempt; this module never sends a request and never decides a retry.
 
 mod adaptive;
 mod headers;
 mod learned;
 mod observe;
 mod quota;
+mod quotas;
 #[cfg(test)]
 mod tests;
 mod trust;
@@ -28,7 +29,7 @@ use tokio::time::Instant;
 use crate::error::Error;
 use adaptive::Aimd;
 use learned::Learned;
-use quota::Quota;
+use quotas::Quotas;
 use trust::Trust;
 use window::Window;
 
@@ -61,8 +62,10 @@ use window::Window;
 ///   two intervals of that rate), that many per window from the end of the pause. The
 ///   rate then climbs 5 % a minute, so a per-minute or per-hour quota is probed about
 ///   once a minute rather than every few seconds.
-/// - **A declared quota**, from [`RateLimiter::with_quota`]: never more than `n`
-///   requests per `period`, evenly spaced.
+/// - **Declared quotas**, from [`RateLimiter::with_quota`] or
+///   [`RateLimiter::with_quotas`] (several together): never more than `n`
+///   requests per `period`, evenly spaced for the shortest period, as a budget
+///   over any span of it for the others.
 ///
 /// Cheap to clone; clones share everything. Made by the
 /// [`ClientBuilder`](crate::ClientBuilder) unless one is given with
@@ -75,7 +78,7 @@ pub struct RateLimiter {
 struct Inner {
     /// `false`: count only, never hold a request back (pacing switched off).
     paced: bool,
-    quota: Option<Quota>,
+    quota: Option<Quotas>,
     state: Mutex<State>,
     counters: Counters,
     /// Woken whenever an attempt is answered (or given up).
@@ -182,7 +185,18 @@ impl RateLimiter {
     /// minute: one every 0.6 s). Fails with [`Error::InvalidArgument`] for `n == 0`
     /// or a zero period.
     pub fn with_quota(n: u32, period: Duration) -> Result<RateLimiter, Error> {
-        Ok(RateLimiter::build(true, Some(Quota::new(n, period)?)))
+        RateLimiter::with_quotas(&[(n, period)])
+    }
+
+    /// Also never more than `n` requests per `period` for each `(n, period)`, all
+    /// enforced together: the one with the shortest period evenly spaced (as
+    /// [`RateLimiter::with_quota`]), each other one as a budget of `n` in any span of
+    /// its `period`. With `&[(100, 60 s), (1000, 3600 s)]`, one every 0.6 s until
+    /// 1,000 went within an hour, then each waits until the oldest of those is an
+    /// hour old. Keeps a send time per request of each longer quota's `n`. Fails
+    /// with [`Error::InvalidArgument`] for no quota, an `n == 0` or a zero period.
+    pub fn with_quotas(quotas: &[(u32, Duration)]) -> Result<RateLimiter, Error> {
+        Ok(RateLimiter::build(true, Some(Quotas::new(quotas)?)))
     }
 
     /// A limiter that holds nothing back and only counts (pacing switched off):
@@ -191,7 +205,7 @@ impl RateLimiter {
         RateLimiter::build(false, None)
     }
 
-    fn build(paced: bool, quota: Option<Quota>) -> RateLimiter {
+    fn build(paced: bool, quota: Option<Quotas>) -> RateLimiter {
         RateLimiter {
             inner: Arc::new(Inner {
                 paced,
@@ -208,9 +222,18 @@ impl RateLimiter {
         self.inner.paced
     }
 
-    /// The declared quota, `(n, period)`, if any.
+    /// The declared quota, `(n, period)`, if any (the first declared, with
+    /// [`RateLimiter::with_quotas`]).
     pub fn quota(&self) -> Option<(u32, Duration)> {
-        self.inner.quota.as_ref().map(Quota::declared)
+        self.quotas().first().copied()
+    }
+
+    /// Every declared quota, `(n, period)`, in the order declared.
+    pub fn quotas(&self) -> Vec<(u32, Duration)> {
+        self.inner
+            .quota
+            .as_ref()
+            .map_or_else(Vec::new, |quotas| quotas.declared().to_vec())
     }
 
     /// What the limiter has seen and done so far.

@@ -386,3 +386,23 @@ async fn retry_after_past_the_cap_is_a_long_wait() {
     drop(permit);
     assert_eq!(limiter.stats().throttled, 1);
 }
+
+// Proves with_quotas enforces several quotas through the limiter itself: 2 per
+// second and 3 per 10 s send at 0, 0.5 and 1 s, then the 4th waits for the first to
+// be 10 s old; with_quota is with_quotas of one, and nonsense is refused.
+#[tokio::test(start_paused = true)]
+async fn several_quotas_are_enforced_together() {
+    let limiter = RateLimiter::with_quotas(&[(2, secs(1)), (3, secs(10))]).unwrap();
+    assert_eq!(limiter.quotas(), [(2, secs(1)), (3, secs(10))]);
+    assert_eq!(limiter.quota(), Some((2, secs(1))));
+    let t0 = Instant::now();
+    let mut sent = Vec::new();
+    for _ in 0..4 {
+        drop(limiter.ready(None).await.unwrap());
+        sent.push(t0.elapsed().as_millis());
+    }
+    assert_eq!(sent, [0, 500, 1000, 10_000]);
+    assert!(RateLimiter::with_quotas(&[]).is_err());
+    assert!(RateLimiter::with_quotas(&[(2, secs(1)), (0, secs(10))]).is_err());
+    assert_eq!(RateLimiter::new().quotas(), []);
+}
