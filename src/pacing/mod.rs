@@ -307,8 +307,11 @@ impl RateLimiter {
             tokio::time::sleep_until(until).await;
             Ok(())
         };
-        // How long this request may wait for answers before sending anyway.
-        let mut answers_due = ANSWER_WAIT;
+        // How long this request may wait for answers before sending anyway: 1 s, and
+        // never past its deadline.
+        let mut answers_due = deadline.map_or(ANSWER_WAIT, |deadline| {
+            ANSWER_WAIT.min(deadline.saturating_duration_since(started))
+        });
         loop {
             if !self.inner.paced {
                 let mut state = self.lock();
