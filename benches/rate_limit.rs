@@ -9,7 +9,12 @@
 //!    against R, the sandbox's 429 count (and, for (b), those after the first window),
 //!    and the paced/unpaced ratios; exits non-zero if a paced listing fails or yields
 //!    anything but every item once, in order.
-//! 2. No limit: 10,000 groups (per_page=100) at 20 ms latency, `concurrency(8)` vs 1,
+//! 2. #30: 100 pages at `concurrency(8)`, paced and unpaced: (d) Laravel's limiter,
+//!    one window of 20 per 5 s; (e) the same window hidden behind an hourly 1,000's
+//!    headers; (f) a token bucket of 4/s whose `Reset` names the next whole second
+//!    (headers that mislead). Reports the 429s (and those after the first window),
+//!    and the time against the windows' floor, or the throughput against the rate.
+//! 3. No limit: 10,000 groups (per_page=100) at 20 ms latency, `concurrency(8)` vs 1,
 //!    paced, several rounds, and the paced/unpaced time at `concurrency(8)`.
 //!
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a quick smoke version.
@@ -23,6 +28,10 @@ use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 struct Plan {
     pages: usize,
+    /// #30's scenarios: pages, Laravel's window, the misleading bucket's rate.
+    issue30_pages: usize,
+    laravel: (u32, Duration),
+    misleading_rate: f64,
     rate: f64,
     window: (u32, Duration),
     latency: Duration,
@@ -32,6 +41,9 @@ struct Plan {
 
 const FULL: Plan = Plan {
     pages: 200,
+    issue30_pages: 100,
+    laravel: (20, Duration::from_secs(5)),
+    misleading_rate: 4.0,
     rate: 10.0,
     window: (60, Duration::from_secs(6)),
     latency: Duration::from_millis(20),
@@ -41,6 +53,9 @@ const FULL: Plan = Plan {
 
 const SMOKE: Plan = Plan {
     pages: 20,
+    issue30_pages: 20,
+    laravel: (10, Duration::from_secs(2)),
+    misleading_rate: 40.0,
     rate: 40.0,
     window: (20, Duration::from_millis(500)),
     latency: Duration::from_millis(2),
@@ -96,11 +111,12 @@ fn client(sandbox: &Sandbox, paced: bool) -> Client {
 /// sandbox under `limit`.
 async fn listing(
     plan: &Plan,
+    pages: usize,
     limit: Option<SandboxLimit>,
     first_window: Duration,
     paced: bool,
 ) -> Outcome {
-    let groups = plan.pages * PER_PAGE;
+    let groups = pages * PER_PAGE;
     let sandbox = Sandbox::builder()
         .seed(groups)
         .latency(plan.latency)
@@ -188,8 +204,8 @@ async fn run(plan: &Plan) -> bool {
     let mut ok = true;
     let want = expected(plan.pages * PER_PAGE);
     for (key, name, limit, target, first_window) in scenarios {
-        let paced = listing(plan, Some(limit), first_window, true).await;
-        let unpaced = listing(plan, Some(limit), first_window, false).await;
+        let paced = listing(plan, plan.pages, Some(limit), first_window, true).await;
+        let unpaced = listing(plan, plan.pages, Some(limit), first_window, false).await;
         let complete = paced.error.is_none() && paced.names == want;
         ok &= complete;
         let throughput = paced.names.len() as f64 / PER_PAGE as f64 / paced.took.as_secs_f64();
@@ -246,6 +262,8 @@ async fn run(plan: &Plan) -> bool {
         }
     }
 
+    ok &= issue30(plan).await;
+
     let groups = plan.free_groups;
     println!(
         "\n## no limit: {groups} groups, per_page=100, latency {:?}",
@@ -288,6 +306,77 @@ async fn run(plan: &Plan) -> bool {
         verdict(ratio >= 6.0),
         t8.as_secs_f64() / tu.as_secs_f64()
     );
+    ok
+}
+
+/// #30's scenarios: Laravel's windows learned, headers that mislead.
+async fn issue30(plan: &Plan) -> bool {
+    let pages = plan.issue30_pages;
+    let (n, window) = plan.laravel;
+    let hour = Duration::from_secs(3600);
+    let rate = plan.misleading_rate;
+    println!("\n## #30: {pages} pages of {PER_PAGE} at concurrency(8)");
+    // The fewest windows' time: the last window opens after all the others.
+    let windows = pages.div_ceil(n as usize) as u32;
+    let floor = window * (windows - 1);
+    let scenarios = [
+        ("d", SandboxLimit::laravel(&[(n, window)]), window, None),
+        (
+            "e",
+            SandboxLimit::laravel(&[(n, window), (1000, hour)]),
+            window,
+            None,
+        ),
+        (
+            "f",
+            SandboxLimit::token_bucket_next_second_reset(rate, rate as u32),
+            Duration::from_secs(1),
+            Some(rate),
+        ),
+    ];
+    let mut ok = true;
+    let want = expected(pages * PER_PAGE);
+    for (key, limit, first_window, rate) in scenarios {
+        let paced = listing(plan, pages, Some(limit), first_window, true).await;
+        let unpaced = listing(plan, pages, Some(limit), first_window, false).await;
+        let complete = paced.error.is_none() && paced.names == want;
+        ok &= complete;
+        let measure = match rate {
+            Some(rate) => {
+                let throughput = pages as f64 / paced.took.as_secs_f64() / rate;
+                format!(
+                    "{throughput:.2} of the rate (target >= 0.85: {})",
+                    verdict(throughput >= 0.85)
+                )
+            }
+            None => {
+                let ratio = paced.took.as_secs_f64() / floor.as_secs_f64();
+                format!(
+                    "{ratio:.3} x the floor of {floor:?} (target <= 1.1: {})",
+                    verdict(ratio <= 1.1)
+                )
+            }
+        };
+        println!("\n### ({key}) {limit}");
+        println!(
+            "paced:   {:>7.2} s, {measure}; 429s {} (target <= 8: {}), {} after the first {first_window:?}; every item once in order: {}",
+            paced.took.as_secs_f64(),
+            paced.throttled,
+            verdict(paced.throttled <= 8),
+            paced.throttled_later,
+            verdict(complete),
+        );
+        println!(
+            "unpaced: {:>7.2} s, 429s {}{}",
+            unpaced.took.as_secs_f64(),
+            unpaced.throttled,
+            if unpaced.error.is_some() {
+                ", did not finish"
+            } else {
+                ""
+            }
+        );
+    }
     ok
 }
 

@@ -110,6 +110,9 @@ pub enum Error {
         /// The last 429 the call received, if it received one (another request's
         /// 429 may have held it instead).
         last: Option<Box<ApiError>>,
+        /// When requests may be sent again, as the pacer knows it (a 429's
+        /// `Retry-After`, a spent quota window): call again then. `None`: not known.
+        resume_at: Option<std::time::SystemTime>,
     },
 
     /// A read-modify-write gave up: each time, the read just before the PUT showed that

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use common::*;
 use futures::StreamExt;
@@ -192,15 +192,77 @@ async fn hostile_retry_after_is_handled() {
     );
 }
 
-// Proves the retry policy's cap on waiting is the pacer's too: with a cap of 1 s, a
-// paced 429 asking for an hour holds the call 1 s, not past the 30 s deadline, and the
-// retry then succeeds.
+// Proves a wait past the cap is a state the caller sees (#30), not a retry after the
+// cap: with a cap of 1 s, a 429 asking for an hour ends the call at once with
+// Error::RateLimited naming when to resume (an hour from now, to the second), though
+// the server would have answered the retry.
 #[tokio::test]
-async fn the_one_cap_bounds_a_paced_pause() {
+async fn a_wait_past_the_cap_ends_the_call_naming_when_to_resume() {
     let (deadline, cap) = (Duration::from_secs(30), Duration::from_secs(1));
-    get_after_429("3600", deadline, cap)
+    let before = SystemTime::now();
+    let error = get_after_429("3600", deadline, cap).await.unwrap_err();
+    let Error::RateLimited {
+        resume_at: Some(resume_at),
+        ..
+    } = error
+    else {
+        panic!("{error:?}");
+    };
+    let hour = Duration::from_secs(3600);
+    assert!(
+        resume_at >= before + hour - Duration::from_secs(1),
+        "{error:?}"
+    );
+    assert!(resume_at <= SystemTime::now() + hour, "{error:?}");
+}
+
+// Proves a wait past the cap that the throttle deadline allows is waited as told:
+// with a cap of 1 s, "Retry-After: 2" within a 30 s deadline holds the call and the
+// retry succeeds.
+#[tokio::test]
+async fn a_wait_past_the_cap_within_the_deadline_is_waited() {
+    let (deadline, cap) = (Duration::from_secs(30), Duration::from_secs(1));
+    get_after_429("2", deadline, cap)
         .await
-        .expect("the pause is cut to the cap, then the retry succeeds");
+        .expect("waits the 2 s asked, then the retry succeeds");
+}
+
+// Proves an hourly quota spent mid-listing (Laravel's 30 per hour) ends the listing
+// after one wave of 429s (one per page in flight at most) with Error::RateLimited
+// naming the first page not fetched and when to resume (about an hour from now),
+// every page before it yielded.
+#[tokio::test]
+async fn hourly_quota_spent_mid_listing_names_when_to_resume() {
+    let hourly = SandboxLimit::laravel(&[(30, Duration::from_secs(3600))]);
+    let sandbox = Sandbox::builder()
+        .seed(500)
+        .limit(Some(hourly))
+        .start()
+        .await;
+    let client = builder_for(&sandbox).build().unwrap();
+    let before = SystemTime::now();
+    let (seen, error) = list_all(&client, 8).await;
+    let error = error.expect("the 31st page is over the quota");
+    assert!(
+        sandbox.rate_limited_count() <= 8,
+        "{}",
+        sandbox.rate_limited_count()
+    );
+    assert_eq!(error.page(), Some(31), "{error}");
+    assert_eq!(seen, names(300));
+    let Error::RateLimited {
+        resume_at: Some(resume_at),
+        ..
+    } = error
+    else {
+        panic!("{error:?}");
+    };
+    let hour = Duration::from_secs(3600);
+    assert!(
+        resume_at >= before + hour - Duration::from_secs(2),
+        "{resume_at:?}"
+    );
+    assert!(resume_at <= SystemTime::now() + hour + Duration::from_secs(1));
 }
 
 // Proves a limiter given to two clients is shared: a 429 seen by one holds the other.

@@ -4,6 +4,10 @@
 //! `simulation` seam (`RateLimiter::ready` / `observe`), without HTTP, so every time
 //! asserted is virtual and exact.
 
+#[path = "pacing_simulation/laravel.rs"]
+mod laravel;
+#[path = "pacing_simulation/misleading.rs"]
+mod misleading;
 #[path = "pacing_simulation/scenarios.rs"]
 mod scenarios;
 #[path = "pacing_simulation/simulate.rs"]

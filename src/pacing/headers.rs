@@ -19,7 +19,12 @@ const UNIX_TIME_THRESHOLD: u64 = 1_000_000_000;
 /// The rate-limit signals of one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Signals {
+    /// `Retry-After`, capped.
     pub retry_after: Wait,
+    /// `Retry-After` as asked, not capped (`None`: absent or unusable).
+    pub asked: Option<Duration>,
+    /// `Reset` as said, not capped.
+    pub reset_said: Option<Duration>,
     pub limit: Option<u64>,
     pub remaining: Option<u64>,
     /// Time from now until the quota resets, capped.
@@ -34,16 +39,18 @@ impl Signals {
         now: impl Fn() -> SystemTime,
         cap: Duration,
     ) -> Signals {
-        let retry_after = match retry_after::read(headers, &now) {
+        let asked = retry_after::read(headers, &now);
+        let retry_after = match asked {
             Wait::After(wait) => Wait::After(wait.min(cap)),
             other => other,
         };
         let count = |names: &Names| first(headers, names).and_then(|v| v.parse::<u64>().ok());
-        let reset = first(headers, &RESET)
-            .and_then(|v| parse_reset(v, &now))
-            .map(|reset| reset.min(cap));
+        let reset_said = first(headers, &RESET).and_then(|v| parse_reset(v, &now));
+        let reset = reset_said.map(|reset| reset.min(cap));
         Signals {
             retry_after,
+            asked: asked.duration(),
+            reset_said,
             limit: count(&LIMIT),
             remaining: count(&REMAINING),
             reset,
@@ -137,6 +144,10 @@ mod tests {
             assert_eq!(retry_after(huge), Wait::After(CAP), "{huge:?}");
         }
         assert_eq!(read(&[]).retry_after, Wait::Absent);
+        // As asked, for a wait past the cap (an hourly quota's).
+        let hour = Duration::from_secs(3600);
+        assert_eq!(read(&[("retry-after", "3600")]).asked, Some(hour));
+        assert_eq!(read(&[("retry-after", "soon")]).asked, None);
     }
 
     // Proves Reset is read as seconds-until when small and as a Unix time when large,

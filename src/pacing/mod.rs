@@ -1,32 +1,36 @@
 //! Rate-limit cooperation: a [`RateLimiter`] shared by a client, its clones and, on
 //! purpose, other clients (Tallyfy's quotas are per organisation and per user). It
 //! keeps one gate that a 429 closes for every request until its `Retry-After`, paces
-//! from `X-RateLimit-*` headers, adapts its rate (AIMD) where the server sends none,
-//! and enforces a declared quota. The request path calls [`RateLimiter::ready`] before
-//! and [`RateLimiter::observe`] after every attempt; this module never sends a request
-//! and never decides a retry.
+//! from `X-RateLimit-*` headers, learns fixed windows from 429s, adapts its rate
+//! (AIMD) where the server sends none, and enforces declared quotas. The request
+//! path calls [`RateLimiter::ready`] before and [`RateLimiter::observe`] after every
+//! attempt; this module never sends a request and never decides a retry.
 
 mod adaptive;
 mod headers;
+mod learned;
+mod observe;
 mod quota;
+mod quotas;
 #[cfg(test)]
 mod tests;
+mod trust;
 mod window;
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Error;
 use adaptive::Aimd;
-use headers::{Signals, Wait};
-use quota::Quota;
+use learned::Learned;
+use quotas::Quotas;
+use trust::Trust;
 use window::Window;
 
 /// Paces the requests of every client that shares it.
@@ -41,15 +45,27 @@ use window::Window;
 ///   saying `Retry-After: 0` is not hammered.
 /// - **Headers.** Where the server sends `X-RateLimit-Remaining` with `-Reset`
 ///   (seconds-until or a Unix time), requests are counted against what is left and,
-///   when nothing is, wait for the reset instead of meeting a 429.
+///   when nothing is, wait for the reset instead of meeting a 429; when nothing is
+///   left and no reset is known, they wait (1 s at most) for the answers in flight,
+///   which may say when. A 429 to a request the headers said had room makes them
+///   not believed for a minute (doubling while they keep being wrong): the adaptive
+///   rate paces instead.
+/// - **Learned windows.** A 429 that names its limit (`X-RateLimit-Limit`) and when
+///   its window ends (`Reset`, `Retry-After`), 2 s or more after the first request
+///   of the cycle, shows a fixed window as Laravel keeps them (opened by its first
+///   request, no `Reset` on passing answers, possibly hidden behind a longer
+///   limit's counts): each later window takes that many requests from its first
+///   one, and the next wait for its end.
 /// - **Adaptation.** After a 429 the headers do not explain, requests are sent at
 ///   the rate the server let through over the last cycle, pause included: spread
 ///   evenly, or, when the `Retry-After` shows a quota window (2 s or more, and at least
 ///   two intervals of that rate), that many per window from the end of the pause. The
 ///   rate then climbs 5 % a minute, so a per-minute or per-hour quota is probed about
 ///   once a minute rather than every few seconds.
-/// - **A declared quota**, from [`RateLimiter::with_quota`]: never more than `n`
-///   requests per `period`, evenly spaced.
+/// - **Declared quotas**, from [`RateLimiter::with_quota`] or
+///   [`RateLimiter::with_quotas`] (several together): never more than `n`
+///   requests per `period`, evenly spaced for the shortest period, as a budget
+///   over any span of it for the others.
 ///
 /// Cheap to clone; clones share everything. Made by the
 /// [`ClientBuilder`](crate::ClientBuilder) unless one is given with
@@ -62,9 +78,11 @@ pub struct RateLimiter {
 struct Inner {
     /// `false`: count only, never hold a request back (pacing switched off).
     paced: bool,
-    quota: Option<Quota>,
+    quota: Option<Quotas>,
     state: Mutex<State>,
     counters: Counters,
+    /// Woken whenever an attempt is answered (or given up).
+    answered: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -77,6 +95,9 @@ struct State {
     /// Throttle waves in a row with no response getting through between them.
     streak: u32,
     window: Window,
+    /// Whether `window` is believed (429s it said could not happen make it not).
+    trust: Trust,
+    learned: Learned,
     aimd: Aimd,
     /// Sequence numbers of the attempts sent and not answered yet.
     in_flight: BTreeSet<u64>,
@@ -117,12 +138,14 @@ pub struct Permit {
     epoch: u64,
     /// Its place in the order attempts were sent.
     seq: u64,
+    /// The header model knew of a request left when it was sent.
+    vouched: bool,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        let mut state = self.limiter.lock();
-        state.in_flight.remove(&self.seq);
+        self.limiter.lock().in_flight.remove(&self.seq);
+        self.limiter.inner.answered.notify_waiters();
     }
 }
 
@@ -142,6 +165,8 @@ pub struct Overdue {
     pub waited: Duration,
     /// How long from the deadline it would still have had to wait.
     pub short_by: Duration,
+    /// When it could have gone (the deadline plus `short_by`).
+    pub resume_at: Instant,
 }
 
 impl Default for RateLimiter {
@@ -160,7 +185,18 @@ impl RateLimiter {
     /// minute: one every 0.6 s). Fails with [`Error::InvalidArgument`] for `n == 0`
     /// or a zero period.
     pub fn with_quota(n: u32, period: Duration) -> Result<RateLimiter, Error> {
-        Ok(RateLimiter::build(true, Some(Quota::new(n, period)?)))
+        RateLimiter::with_quotas(&[(n, period)])
+    }
+
+    /// Also never more than `n` requests per `period` for each `(n, period)`, all
+    /// enforced together: the one with the shortest period evenly spaced (as
+    /// [`RateLimiter::with_quota`]), each other one as a budget of `n` in any span of
+    /// its `period`. With `&[(100, 60 s), (1000, 3600 s)]`, one every 0.6 s until
+    /// 1,000 went within an hour, then each waits until the oldest of those is an
+    /// hour old. Keeps a send time per request of each longer quota's `n`. Fails
+    /// with [`Error::InvalidArgument`] for no quota, an `n == 0` or a zero period.
+    pub fn with_quotas(quotas: &[(u32, Duration)]) -> Result<RateLimiter, Error> {
+        Ok(RateLimiter::build(true, Some(Quotas::new(quotas)?)))
     }
 
     /// A limiter that holds nothing back and only counts (pacing switched off):
@@ -169,13 +205,14 @@ impl RateLimiter {
         RateLimiter::build(false, None)
     }
 
-    fn build(paced: bool, quota: Option<Quota>) -> RateLimiter {
+    fn build(paced: bool, quota: Option<Quotas>) -> RateLimiter {
         RateLimiter {
             inner: Arc::new(Inner {
                 paced,
                 quota,
                 state: Mutex::new(State::default()),
                 counters: Counters::default(),
+                answered: Notify::new(),
             }),
         }
     }
@@ -185,9 +222,18 @@ impl RateLimiter {
         self.inner.paced
     }
 
-    /// The declared quota, `(n, period)`, if any.
+    /// The declared quota, `(n, period)`, if any (the first declared, with
+    /// [`RateLimiter::with_quotas`]).
     pub fn quota(&self) -> Option<(u32, Duration)> {
-        self.inner.quota.as_ref().map(Quota::declared)
+        self.quotas().first().copied()
+    }
+
+    /// Every declared quota, `(n, period)`, in the order declared.
+    pub fn quotas(&self) -> Vec<(u32, Duration)> {
+        self.inner
+            .quota
+            .as_ref()
+            .map_or_else(Vec::new, |quotas| quotas.declared().to_vec())
     }
 
     /// What the limiter has seen and done so far.
@@ -255,30 +301,50 @@ impl RateLimiter {
                 return Err(Overdue {
                     waited: started.elapsed(),
                     short_by: until - deadline,
+                    resume_at: until,
                 });
             }
             tokio::time::sleep_until(until).await;
             Ok(())
         };
+        // How long this request may wait for answers before sending anyway: 1 s, and
+        // never past its deadline.
+        let mut answers_due = deadline.map_or(ANSWER_WAIT, |deadline| {
+            ANSWER_WAIT.min(deadline.saturating_duration_since(started))
+        });
         loop {
             if !self.inner.paced {
                 let mut state = self.lock();
                 return Ok(self.admit(&mut state, Instant::now()));
             }
             let now = Instant::now();
-            let (hold, slot, epoch) = {
+            let (hold, slot, epoch, answered) = {
                 let mut state = self.lock();
-                match state.hold(now) {
-                    Some(until) => (Some(until), None, state.epoch),
-                    None => match state.aimd.reserve(now) {
-                        // Nothing holds it back: the common case, one lock.
-                        None if self.inner.quota.is_none() => {
-                            return Ok(self.admit(&mut state, now));
-                        }
-                        slot => (None, slot, state.epoch),
-                    },
+                let hold = state.hold(now);
+                if hold.is_none() && !answers_due.is_zero() && state.awaits_answers(now) {
+                    // The count is spent, its end unknown: the answers in flight may
+                    // carry it. Registered under the lock, so none is missed.
+                    let mut answered = Box::pin(self.inner.answered.notified());
+                    answered.as_mut().enable();
+                    (None, None, state.epoch, Some(answered))
+                } else {
+                    match hold {
+                        Some(until) => (Some(until), None, state.epoch, None),
+                        None => match state.aimd.reserve(now) {
+                            // Nothing holds it back: the common case, one lock.
+                            None if self.inner.quota.is_none() => {
+                                return Ok(self.admit(&mut state, now));
+                            }
+                            slot => (None, slot, state.epoch, None),
+                        },
+                    }
                 }
             };
+            if let Some(answered) = answered {
+                let _ = tokio::time::timeout(answers_due, answered).await;
+                answers_due = answers_due.saturating_sub(now.elapsed());
+                continue;
+            }
             if let Some(until) = hold {
                 wait(until).await?;
                 continue;
@@ -301,7 +367,8 @@ impl RateLimiter {
     }
 
     fn admit(&self, state: &mut State, now: Instant) -> Permit {
-        state.window.take();
+        let vouched = state.window.take();
+        state.learned.sending(now);
         state.aimd.sending(now);
         let seq = state.sent;
         state.sent += 1;
@@ -310,121 +377,32 @@ impl RateLimiter {
             limiter: self.clone(),
             epoch: state.epoch,
             seq,
-        }
-    }
-
-    /// Takes the response to the attempt `permit` was for: its quota headers, and,
-    /// for a 429, the pause every request now waits out (unless unpaced). No wait
-    /// taken on the server's word, nor the fallback's, is longer than `cap`.
-    #[doc(hidden)]
-    pub fn observe(
-        &self,
-        permit: Permit,
-        status: StatusCode,
-        headers: &HeaderMap,
-        cap: Duration,
-    ) -> Observation {
-        let now = Instant::now();
-        let signals = Signals::read(headers, SystemTime::now, cap);
-        let mut state = self.lock();
-        let sent_later = state.in_flight.range(permit.seq + 1..).count() as u64;
-        state.window.update(
-            now,
-            signals.remaining,
-            signals.limit,
-            signals.reset,
-            sent_later,
-        );
-        if status != StatusCode::TOO_MANY_REQUESTS {
-            if permit.epoch + 1 == state.epoch {
-                state.aimd.passed_late();
-            } else {
-                state.aimd.passed();
-            }
-            state.streak = 0;
-            return Observation {
-                throttled: false,
-                pause: Duration::ZERO,
-            };
-        }
-        self.inner
-            .counters
-            .throttled
-            .fetch_add(1, Ordering::Relaxed);
-        let new_wave = permit.epoch == state.epoch;
-        let explained = Window::explains(signals.remaining, signals.reset);
-        if new_wave {
-            state.streak = state.streak.saturating_add(1);
-        }
-        let pause = match signals.retry_after {
-            Wait::After(wait) => wait,
-            Wait::Absent if explained => Duration::ZERO,
-            Wait::Absent | Wait::Unusable => fallback_pause(state.streak, cap),
-        };
-        // Throttle after throttle with nothing through: a server that keeps saying
-        // "Retry-After: 0" is not hammered, the pause grows as the fallback's.
-        let pause = pause.max(fallback_pause(state.streak.saturating_sub(1), cap));
-        let pause = pause.max(signals.reset.filter(|_| explained).unwrap_or_default());
-        if !self.inner.paced {
-            return Observation {
-                throttled: true,
-                pause,
-            };
-        }
-        let resume_at = now + pause;
-        let closed_until = state.gate.map_or(now, |gate| gate.max(now));
-        if resume_at > closed_until {
-            self.inner.counters.paused_ns.fetch_add(
-                (resume_at - closed_until).as_nanos() as u64,
-                Ordering::Relaxed,
-            );
-            state.gate = Some(resume_at);
-        }
-        let gate = state.gate.unwrap_or(now).max(now);
-        let mut rate = None;
-        if new_wave {
-            state.epoch += 1;
-            if !explained {
-                let asked = match signals.retry_after {
-                    Wait::After(wait) => Some(wait),
-                    Wait::Absent | Wait::Unusable => None,
-                };
-                rate = state.aimd.throttled(now, gate, asked);
-            }
-        }
-        let pause = gate - now;
-        tracing::info!(
-            target: "tallyfy_groups::pacing",
-            wait_ms = pause.as_millis() as u64,
-            new_wave,
-            explained_by_headers = explained,
-            adaptive_rate = tracing::field::debug(rate),
-            "rate limited: holding requests"
-        );
-        Observation {
-            throttled: true,
-            pause,
+            vouched,
         }
     }
 }
+
+/// The longest a request waits for the answers in flight when the header model's
+/// count is spent and its end unknown; then it is sent as a probe.
+const ANSWER_WAIT: Duration = Duration::from_secs(1);
 
 impl State {
-    /// Until when every request is held: the gate, or a used-up quota window.
+    /// Whether a request should wait for the answers in flight rather than be sent:
+    /// the believed header model has nothing left and does not know when that ends.
+    fn awaits_answers(&self, now: Instant) -> bool {
+        !self.in_flight.is_empty() && self.trust.believed(now) && self.window.spent_without_reset()
+    }
+
+    /// Until when every request is held: the gate, or a used-up quota window (said
+    /// by the headers or learned).
     fn hold(&mut self, now: Instant) -> Option<Instant> {
         let gate = self.gate.filter(|gate| *gate > now);
-        match (gate, self.window.blocked_until(now)) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
-    }
-}
-
-/// Zero for no streak, then 1 s, 2 s, 4 s, … up to `cap` for the `streak`-th
-/// throttle wave in a row.
-fn fallback_pause(streak: u32, cap: Duration) -> Duration {
-    match streak {
-        0 => Duration::ZERO,
-        n => Duration::from_secs(1u64 << (n - 1).min(16)).min(cap),
+        let window = self.window.blocked_until(now);
+        let window = window.filter(|_| self.trust.believed(now));
+        [gate, window, self.learned.blocked_until(now)]
+            .into_iter()
+            .flatten()
+            .max()
     }
 }
 

@@ -61,11 +61,6 @@ impl Quota {
             Err(not_until) => Some(not_until.wait_time_from(self.clock.now())),
         }
     }
-
-    /// The declared `n` and `period`.
-    pub(crate) fn declared(&self) -> (u32, Duration) {
-        (self.n, self.period)
-    }
 }
 
 impl std::fmt::Debug for Quota {

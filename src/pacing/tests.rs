@@ -131,10 +131,17 @@ async fn remaining_zero_waits_for_the_reset() {
     drop(second);
     let third = limiter.ready(None).await.unwrap();
     assert_eq!(t0.elapsed(), secs(3));
-    // The fresh window holds Limit = 2: the fourth goes at once, the fifth would not.
+    // The fresh window holds Limit = 2, less the second (sent since the last
+    // answer): the third used it up. With the third in flight the fourth waits for
+    // its answer (#30); answered without headers at 3.5 s, the fourth goes then.
+    let answerer = limiter.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        answerer.observe(third, OK, &HeaderMap::new(), CAP);
+    });
     let fourth = limiter.ready(None).await.unwrap();
-    assert_eq!(t0.elapsed(), secs(3));
-    drop((third, fourth));
+    assert_eq!(t0.elapsed(), Duration::from_millis(3500));
+    drop(fourth);
     assert_eq!(limiter.stats().throttled, 0);
 }
 
@@ -159,17 +166,21 @@ async fn explained_429_waits_without_adapting() {
 }
 
 // Proves hostile Retry-After values: negative and garbage back off 1 s then 2 s
-// (in a row), huge numbers and far-future dates are capped at the cap observe is given, none panics,
-// and a success ends the streak.
+// (in a row); huge numbers and far-future dates are waits past the cap, cut to a day
+// (LONGEST_WAIT) with no overflow; none panics, and a success ends the streak.
 #[tokio::test(start_paused = true)]
 async fn hostile_retry_after_values() {
+    use super::observe::LONGEST_WAIT;
     let limiter = RateLimiter::new();
     assert_eq!(throttle(&limiter, "-5").await, secs(1));
     assert_eq!(throttle(&limiter, "soon").await, secs(2));
-    assert_eq!(throttle(&limiter, "99999999999999999999999").await, CAP);
+    assert_eq!(
+        throttle(&limiter, "99999999999999999999999").await,
+        LONGEST_WAIT
+    );
     assert_eq!(
         throttle(&limiter, "Fri, 31 Dec 9999 23:59:59 GMT").await,
-        CAP
+        LONGEST_WAIT
     );
     let permit = limiter.ready(None).await.unwrap();
     limiter.observe(permit, OK, &HeaderMap::new(), CAP);
@@ -282,4 +293,116 @@ async fn answers_out_of_order_keep_the_whole_burst() {
     let eleventh = limiter.ready(None).await.unwrap();
     assert_eq!(t0.elapsed(), secs(1));
     drop((eleventh, permits));
+}
+
+// Proves a spent count with no reset known waits for the answers in flight instead
+// of sending into it: the second request goes only once the first is answered (at
+// 0.3 s, by a task that answers it then), and the answer's Reset of 2 s then holds
+// the third until 2.3 s. Before #30 the second went at once, into a 429.
+#[tokio::test(start_paused = true)]
+async fn spent_count_waits_for_the_answers_in_flight() {
+    let limiter = RateLimiter::new();
+    let t0 = Instant::now();
+    let first = limiter.ready(None).await.unwrap();
+    let spent = headers(&[("x-ratelimit-limit", "2"), ("x-ratelimit-remaining", "0")]);
+    limiter.observe(first, OK, &spent, CAP);
+    let in_flight = limiter.ready(None).await.unwrap();
+    assert_eq!(
+        t0.elapsed(),
+        Duration::ZERO,
+        "nothing in flight: a probe goes"
+    );
+    let answerer = limiter.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let reset = headers(&[
+            ("x-ratelimit-limit", "2"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "2"),
+        ]);
+        answerer.observe(in_flight, OK, &reset, CAP);
+    });
+    let third = limiter.ready(None).await.unwrap();
+    assert_eq!(t0.elapsed(), Duration::from_millis(2300));
+    drop(third);
+}
+
+// Proves a 429 to a request the headers vouched for (requests were left) makes the
+// headers not believed: that 429 is not explained by its Remaining 0 and Reset, so
+// the adaptive rate turns on, and a later spent count with a Reset no longer holds
+// requests (the adaptive rate does).
+#[tokio::test(start_paused = true)]
+async fn a_429_the_headers_vouched_for_makes_them_not_believed() {
+    let limiter = RateLimiter::new();
+    let left = headers(&[
+        ("x-ratelimit-limit", "4"),
+        ("x-ratelimit-remaining", "3"),
+        ("x-ratelimit-reset", "1"),
+    ]);
+    let permit = limiter.ready(None).await.unwrap();
+    limiter.observe(permit, OK, &left, CAP);
+    let vouched = limiter.ready(None).await.unwrap();
+    let refused = headers(&[
+        ("retry-after", "1"),
+        ("x-ratelimit-limit", "4"),
+        ("x-ratelimit-remaining", "0"),
+        ("x-ratelimit-reset", "1"),
+    ]);
+    let seen = limiter.observe(vouched, TOO_MANY, &refused, CAP);
+    assert_eq!(seen.pause, secs(1));
+    assert!(limiter.stats().adaptive_rate.is_some(), "not explained");
+    tokio::time::advance(secs(1)).await;
+    let permit = limiter.ready(None).await.unwrap();
+    let spent = headers(&[
+        ("x-ratelimit-limit", "4"),
+        ("x-ratelimit-remaining", "0"),
+        ("x-ratelimit-reset", "30"),
+    ]);
+    limiter.observe(permit, OK, &spent, CAP);
+    let held = limiter.pause_remaining();
+    assert!(held.is_none_or(|left| left < secs(30)), "{held:?}");
+}
+
+// Proves a Retry-After past the cap (an hour, cap 120 s) is a long wait, not a
+// retry loop: the gate closes for the whole hour, so a request whose deadline is
+// 15 minutes away fails at once naming the hour's end, and one whose deadline
+// allows it waits as told, once, to the hour's end (not the cap's).
+#[tokio::test(start_paused = true)]
+async fn retry_after_past_the_cap_is_a_long_wait() {
+    let limiter = RateLimiter::new();
+    pass(&limiter, 5).await;
+    let t0 = Instant::now();
+    assert_eq!(throttle(&limiter, "3600").await, secs(3600));
+    assert_eq!(limiter.stats().adaptive_rate, None, "a quota, not a rate");
+    let overdue = limiter
+        .ready(Some(t0 + secs(900)))
+        .await
+        .err()
+        .expect("the hour outlasts the deadline");
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    assert_eq!(overdue.resume_at, t0 + secs(3600));
+    let permit = limiter.ready(Some(t0 + secs(3600))).await.unwrap();
+    assert_eq!(t0.elapsed(), secs(3600));
+    drop(permit);
+    assert_eq!(limiter.stats().throttled, 1);
+}
+
+// Proves with_quotas enforces several quotas through the limiter itself: 2 per
+// second and 3 per 10 s send at 0, 0.5 and 1 s, then the 4th waits for the first to
+// be 10 s old; with_quota is with_quotas of one, and nonsense is refused.
+#[tokio::test(start_paused = true)]
+async fn several_quotas_are_enforced_together() {
+    let limiter = RateLimiter::with_quotas(&[(2, secs(1)), (3, secs(10))]).unwrap();
+    assert_eq!(limiter.quotas(), [(2, secs(1)), (3, secs(10))]);
+    assert_eq!(limiter.quota(), Some((2, secs(1))));
+    let t0 = Instant::now();
+    let mut sent = Vec::new();
+    for _ in 0..4 {
+        drop(limiter.ready(None).await.unwrap());
+        sent.push(t0.elapsed().as_millis());
+    }
+    assert_eq!(sent, [0, 500, 1000, 10_000]);
+    assert!(RateLimiter::with_quotas(&[]).is_err());
+    assert!(RateLimiter::with_quotas(&[(2, secs(1)), (0, secs(10))]).is_err());
+    assert_eq!(RateLimiter::new().quotas(), []);
 }

@@ -72,12 +72,23 @@ impl Window {
         }
     }
 
-    /// Counts one request sent (call after `blocked_until` said `None`).
-    pub(crate) fn take(&mut self) {
+    /// Counts one request sent (call after `blocked_until` said `None`); returns
+    /// whether the model vouched for it (it knew of a request left).
+    pub(crate) fn take(&mut self) -> bool {
         self.sent_since_update += 1;
-        if let Some(left) = &mut self.remaining {
-            *left = left.saturating_sub(1);
+        match &mut self.remaining {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
         }
+    }
+
+    /// Whether the count is used up with no reset known (the answers in flight may
+    /// say when it ends: better to wait for them than to send into it).
+    pub(crate) fn spent_without_reset(&self) -> bool {
+        self.remaining == Some(0) && self.reset_at.is_none()
     }
 
     /// Whether the headers explain a 429: the server said nothing is left and when

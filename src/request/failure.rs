@@ -38,6 +38,7 @@ pub(crate) enum BodyFailure {
         waited: Duration,
         deadline: Duration,
         last: Option<(Box<HeaderMap>, Bytes)>,
+        resume_at: Option<std::time::SystemTime>,
     },
 }
 
@@ -91,12 +92,14 @@ pub(crate) fn overdue(
     waited: Duration,
     deadline: Duration,
     last: Option<(HeaderMap, Bytes)>,
+    resume_at: Option<std::time::SystemTime>,
 ) -> reqwest::Response {
     let headers = last.as_ref().map(|(h, _)| h.clone()).unwrap_or_default();
     let failure = BodyFailure::Overdue {
         waited,
         deadline,
         last: last.map(|(h, b)| (Box::new(h), b)),
+        resume_at,
     };
     let status = StatusCode::TOO_MANY_REQUESTS;
     let body = failing(failure);

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
+use tokio::time::Instant;
 
 use crate::capture::Capture;
 use crate::generated::spec::Operation;
@@ -91,11 +92,13 @@ pub(crate) async fn send(
                     "rate limiting would hold the request past its throttle deadline"
                 );
                 let held = started.elapsed();
+                let resume_in = overdue.resume_at.saturating_duration_since(Instant::now());
                 return Ok(failure::overdue(
                     request.url().clone(),
                     held,
                     settings.throttle_deadline,
                     last_throttle,
+                    SystemTime::now().checked_add(resume_in),
                 ));
             }
         };

@@ -129,10 +129,12 @@ fn from_reqwest(method: Method, error: reqwest::Error) -> Error {
             waited,
             deadline,
             last,
+            resume_at,
         }) => Error::RateLimited {
             page: None,
             waited: *waited,
             deadline: *deadline,
+            resume_at: *resume_at,
             last: last.as_ref().map(|(headers, body)| {
                 let status = StatusCode::TOO_MANY_REQUESTS;
                 Box::new(api_error_from_bytes(method, status, headers, body))

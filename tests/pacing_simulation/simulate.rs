@@ -7,7 +7,7 @@
 //! deterministically.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -24,6 +24,16 @@ const CAP: Duration = Duration::from_secs(120);
 /// sandbox sleeps before its limiter decides) and answers at once.
 pub(crate) const LATENCY: Duration = Duration::from_millis(20);
 
+/// The Unix time the simulated server starts at (a whole second, as a fixed value
+/// gives the same `X-RateLimit-Reset` on every run).
+const UNIX_START: u64 = 1_800_000_000;
+
+/// The wall-clock time at virtual `now`, on the server's and the client's clock
+/// alike: the Unix start plus the virtual time since `start`.
+fn wall(start: Instant, now: Instant) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(UNIX_START) + (now - start)
+}
+
 /// A simulated server: the sandbox's limiter on virtual time, and when it said 429.
 pub(crate) struct Server {
     limiter: SandboxLimiter,
@@ -38,7 +48,7 @@ impl Server {
         // is what the sandbox's limiter counts in.
         let start = Instant::now();
         Server {
-            limiter: SandboxLimiter::starting_at(limit, start.into_std()),
+            limiter: SandboxLimiter::starting_at_unix(limit, start.into_std(), wall(start, start)),
             start,
             refusals: Vec::new(),
         }
@@ -107,8 +117,13 @@ pub(crate) async fn run(server: Server, limiter: RateLimiter, pages: u64, worker
                 loop {
                     let permit = limiter.ready(None).await.unwrap();
                     tokio::time::sleep(LATENCY).await;
-                    let (status, reply) = server.lock().unwrap().answer(Instant::now());
-                    let seen = limiter.observe(permit, status, &reply, CAP);
+                    let (status, reply, start) = {
+                        let mut server = server.lock().unwrap();
+                        let (status, reply) = server.answer(Instant::now());
+                        (status, reply, server.start)
+                    };
+                    let now = wall(start, Instant::now());
+                    let seen = limiter.observe_at(permit, status, &reply, CAP, now);
                     if !seen.throttled {
                         break;
                     }

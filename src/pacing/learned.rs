@@ -1,0 +1,203 @@
+//! Fixed windows learned from 429s, for servers like Laravel's `ThrottleRequests`:
+//! each limit is a window of `n` requests opened by the first request after the last
+//! one ended, and a passing answer shows no `Reset` (and, with several limits, only
+//! the last limit's counts, so a short window behind a long one is invisible until it
+//! refuses). A 429 that names its limit (`X-RateLimit-Limit`) and its end (`Reset`
+//! or `Retry-After`) shows one window whole: it opened at the first request sent
+//! since the last pause (or since the learned window's last opening) and ends then.
+//! From then on each window is opened by the first send after the last one's end,
+//! takes `n` sends, and holds the next until its end: the next windows are spent
+//! without a 429. A 429 inside a learned window corrects it (longer, or opened
+//! earlier than thought). Pure state on tokio's clock, driven by
+//! [`super::RateLimiter`]; it never sleeps.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// A window shorter than this is not learned: a token bucket's 429 asks for about
+/// one second, and a second-long window is the header model's (`Reset`) business.
+const MIN_LENGTH: Duration = Duration::from_secs(2);
+/// The most windows learned at once (Laravel routes rarely declare more than two).
+const MAX_WINDOWS: usize = 4;
+
+/// The windows learned so far, and when the current cycle's first request went.
+#[derive(Debug, Default)]
+pub(crate) struct Learned {
+    windows: Vec<Learnt>,
+    /// The first request sent since the last throttle wave's pause began (or ever).
+    first_send: Option<Instant>,
+}
+
+/// One learned window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Learnt {
+    /// Its quota, from the 429's `X-RateLimit-Limit`.
+    n: u64,
+    /// Its length: from the first request it counted to its end, as first seen.
+    length: Duration,
+    /// When the current window ends (`None`: none is open, the next send opens one).
+    ends: Option<Instant>,
+    /// Requests sent in the current window.
+    used: u64,
+}
+
+impl Learned {
+    /// Notes a request sent at `now`: it opens every learned window that is closed,
+    /// and counts in every one.
+    pub(crate) fn sending(&mut self, now: Instant) {
+        self.first_send.get_or_insert(now);
+        for window in &mut self.windows {
+            if window.ends.is_none_or(|ends| ends <= now) {
+                window.ends = Some(now + window.length);
+                window.used = 0;
+            }
+            window.used += 1;
+        }
+    }
+
+    /// Until when sending is held: the latest end of the open windows that are used
+    /// up (`None`: none is).
+    pub(crate) fn blocked_until(&self, now: Instant) -> Option<Instant> {
+        self.windows
+            .iter()
+            .filter(|window| window.used >= window.n)
+            .filter_map(|window| window.ends)
+            .filter(|ends| *ends > now)
+            .max()
+    }
+
+    /// A 429 answered at `now`, refused by a window of `limit` requests ending at the
+    /// latest at `ends` (what its `Reset` and `Retry-After` say). A window it shows
+    /// (`MIN_LENGTH` or longer) is learned, or corrected if already known: it is used
+    /// up until `ends`. Only the first 429 of a throttle wave (`new_wave`) counts;
+    /// the next send after it starts a new cycle.
+    pub(crate) fn throttled(
+        &mut self,
+        now: Instant,
+        limit: Option<u64>,
+        ends: Option<Instant>,
+        new_wave: bool,
+    ) {
+        // The rest of a wave says what its first 429 said, less exactly.
+        if !new_wave {
+            return;
+        }
+        let first_send = self.first_send.take();
+        let (Some(n), Some(ends)) = (limit.filter(|n| *n > 0), ends) else {
+            return;
+        };
+        if ends <= now {
+            return;
+        }
+        if let Some(known) = self.windows.iter_mut().find(|window| window.n == n) {
+            // Inside a learned window: it opened when the model says (or earlier),
+            // and ends no sooner than the server says.
+            let opened = known.ends.map(|current| current - known.length);
+            let opened = opened.into_iter().chain(first_send).min();
+            if let Some(opened) = opened {
+                known.length = known.length.max(ends.saturating_duration_since(opened));
+            }
+            known.ends = Some(known.ends.map_or(ends, |current| current.max(ends)));
+            known.used = n;
+            return;
+        }
+        let Some(opened) = first_send else {
+            return;
+        };
+        let length = ends.saturating_duration_since(opened);
+        if length < MIN_LENGTH {
+            return;
+        }
+        if self.windows.len() == MAX_WINDOWS {
+            self.windows.remove(0);
+        }
+        self.windows.push(Learnt {
+            n,
+            length,
+            ends: Some(ends),
+            used: n,
+        });
+        tracing::info!(
+            target: "tallyfy_groups::pacing",
+            n,
+            window_ms = length.as_millis() as u64,
+            "learned a rate-limit window from a 429"
+        );
+    }
+
+    /// The windows learned, `(n, length)` each, in the order they were learned.
+    #[cfg(test)]
+    pub(crate) fn windows(&self) -> Vec<(u64, Duration)> {
+        self.windows.iter().map(|w| (w.n, w.length)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    // Proves a 429 naming its limit and end teaches the window: 20 per 5 s, opened by
+    // the first send; the next window opens at the first send after its end, takes 20
+    // sends, and holds the 21st until 5 s after that send.
+    #[tokio::test(start_paused = true)]
+    async fn learns_a_window_and_spends_the_next_one() {
+        let mut learned = Learned::default();
+        let t0 = Instant::now();
+        for _ in 0..28 {
+            learned.sending(t0);
+        }
+        assert_eq!(learned.blocked_until(t0), None, "nothing learned yet");
+        let now = t0 + Duration::from_millis(60);
+        learned.throttled(now, Some(20), Some(t0 + secs(5)), true);
+        assert_eq!(learned.windows(), [(20, secs(5))]);
+        assert_eq!(learned.blocked_until(now), Some(t0 + secs(5)));
+        let open = t0 + secs(6);
+        for _ in 0..20 {
+            assert_eq!(learned.blocked_until(open), None);
+            learned.sending(open);
+        }
+        assert_eq!(learned.blocked_until(open), Some(open + secs(5)));
+        assert_eq!(learned.blocked_until(open + secs(5)), None);
+    }
+
+    // Proves what is not learned: a window under 2 s (a token bucket's), a 429
+    // without its limit or end, or with an end already past.
+    #[tokio::test(start_paused = true)]
+    async fn short_or_unnamed_windows_are_not_learned() {
+        let t0 = Instant::now();
+        for (limit, ends) in [
+            (Some(4), Some(t0 + secs(1))),
+            (None, Some(t0 + secs(5))),
+            (Some(20), None),
+            (Some(0), Some(t0 + secs(5))),
+            (Some(20), Some(t0)),
+        ] {
+            let mut learned = Learned::default();
+            learned.sending(t0);
+            learned.throttled(t0, limit, ends, true);
+            assert_eq!(learned.windows(), [], "{limit:?} {ends:?}");
+        }
+    }
+
+    // Proves a 429 inside a learned window corrects it: the window opened at the
+    // model's opening and the server says it ends 1 s later than thought, so the
+    // length grows by 1 s and sending is held until the server's end.
+    #[tokio::test(start_paused = true)]
+    async fn a_429_inside_a_learned_window_lengthens_it() {
+        let mut learned = Learned::default();
+        let t0 = Instant::now();
+        learned.sending(t0);
+        learned.throttled(t0, Some(2), Some(t0 + secs(4)), true);
+        let open = t0 + secs(4);
+        learned.sending(open);
+        let now = open + Duration::from_millis(10);
+        learned.throttled(now, Some(2), Some(open + secs(5)), true);
+        assert_eq!(learned.windows(), [(2, secs(5))]);
+        assert_eq!(learned.blocked_until(now), Some(open + secs(5)));
+    }
+}
