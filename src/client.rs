@@ -305,8 +305,9 @@ impl ClientBuilder {
     }
 
     /// The longest one call may be held by rate limiting (pauses after 429s, pacing,
-    /// waiting for a quota to reset) before it fails with [`Error::RateLimited`];
-    /// default 15 minutes. While paced, 429s do not
+    /// waiting for a quota to reset, a long wait an hourly quota asks for) before it
+    /// fails with [`Error::RateLimited`] (whose `resume_at` says when the server will
+    /// take requests again); default 15 minutes. While paced, 429s do not
     /// use up the [`RetryPolicy`]'s retries; this deadline bounds them instead. Each
     /// page of a listing is one call: a listing fails only when one page is held
     /// this long, with the page's number in the error. The call fails as soon as a

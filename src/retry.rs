@@ -25,9 +25,14 @@ const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 ///
 /// `max_retry_after` is the client's one cap on waiting on a server's word: it
 /// bounds the retry after a 503's `Retry-After`, and, for the
-/// [`RateLimiter`](crate::RateLimiter), the pause after a 429 (whatever its
-/// `Retry-After` or `X-RateLimit-Reset` says), the wait for a used-up quota window to
-/// reset, and the doubling pause after 429s without a usable `Retry-After`.
+/// [`RateLimiter`](crate::RateLimiter), the pause after a 429, the wait for a used-up
+/// quota window to reset, and the doubling pause after 429s without a usable
+/// `Retry-After`. A 429 whose `Retry-After` is past the cap (an hourly quota spent) is
+/// not retried every cap: it is a long wait that holds the limiter's requests for all
+/// it asks (a day at most), so calls fail at once with
+/// [`Error::RateLimited`](crate::Error::RateLimited) naming when to resume, or wait
+/// as told when their [throttle deadline](crate::ClientBuilder::throttle_deadline)
+/// allows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     max_retries: u32,
