@@ -268,3 +268,38 @@ async fn undo_restores_the_previous_state() {
     assert_eq!(names, ["Group 0001", "Group 0002", "Group 0003"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// Proves a saved plan writes only groups still as it recorded them: after an outside
+// change to one planned group, applying the saved plan reports that group stale and
+// does not write it, while the other planned group is written.
+#[tokio::test]
+async fn a_stale_saved_plan_skips_the_changed_group() {
+    let sandbox = Sandbox::start_seeded(3).await;
+    let client = client(&sandbox);
+    let groups = all(&client).await;
+    let desired = file(
+        r#"{"groups": [
+            {"name": "Group 0001", "description": "One, planned."},
+            {"name": "Group 0002", "description": "Two, planned."}
+        ]}"#,
+    );
+    let saved = Plan::new(&desired, &groups).unwrap().to_saved();
+    let changed = groups.iter().find(|g| g.name == "Group 0001").unwrap();
+    client
+        .groups()
+        .add_members(&changed.id, [4242])
+        .await
+        .unwrap();
+    let plan = Plan::from_saved(&saved).unwrap();
+    let outcomes = plan.apply(&client.groups(), 1).await;
+    let stale = outcomes[0].result.as_ref().unwrap_err();
+    assert!(stale.to_string().contains("stale"), "{stale}");
+    assert!(outcomes[1].result.is_ok(), "{:?}", outcomes[1].result);
+    let after = all(&client).await;
+    let one = after.iter().find(|g| g.name == "Group 0001").unwrap();
+    let two = after.iter().find(|g| g.name == "Group 0002").unwrap();
+    assert_ne!(one.description.as_deref(), Some("One, planned."));
+    assert!(one.member_ids().unwrap().contains(&4242));
+    assert_eq!(two.description.as_deref(), Some("Two, planned."));
+    assert!(Plan::from_saved("{}").is_err());
+}

@@ -110,12 +110,19 @@ pub enum Command {
         /// Exit 2 (not 0) when there are changes, as Terraform's -detailed-exitcode.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Also save the plan, with each group's state as read, for `apply --plan`.
+        #[arg(long, value_name = "PLAN")]
+        out: Option<PathBuf>,
     },
     /// Apply a desired-state file: prints the plan, and writes only with --yes.
     Apply {
-        /// The desired-state file (or --resume JOURNAL).
-        #[arg(required_unless_present = "resume")]
+        /// The desired-state file (or --plan PLAN, or --resume JOURNAL).
+        #[arg(required_unless_present_any = ["resume", "plan"])]
         file: Option<PathBuf>,
+        /// Apply a plan saved by `plan --out`: a group that changed since is not
+        /// written (reported stale; the exit code is then 1).
+        #[arg(long, value_name = "PLAN", conflicts_with_all = ["file", "resume"])]
+        plan: Option<PathBuf>,
         /// Record each write's intent (before it is sent) and result in this new file
         /// (JSON lines), for --resume.
         #[arg(long, value_name = "PATH", conflicts_with = "resume")]

@@ -145,8 +145,9 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
         Some(Command::Plan {
             file,
             detailed_exitcode,
+            out,
         }) => {
-            let changes = sync::plan(&client, file, json).await?;
+            let changes = sync::plan(&client, file, json, out).await?;
             return Ok(if changes && detailed_exitcode {
                 Done::Changes
             } else {
@@ -155,6 +156,7 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
         }
         Some(Command::Apply {
             file,
+            plan,
             journal,
             resume,
             yes,
@@ -169,10 +171,11 @@ async fn run(cli: Cli) -> Result<Done, Failure> {
                 concurrency,
                 journal,
             };
-            let applied = match (file, resume) {
-                (_, Some(journal)) => sync::resume(&client, journal, args).await,
-                (Some(file), None) => sync::apply(&client, file, args, json).await,
-                (None, None) => Err(Failure::File(
+            let applied = match (file, plan, resume) {
+                (_, _, Some(journal)) => sync::resume(&client, journal, args).await,
+                (_, Some(saved), None) => sync::apply_saved(&client, saved, args, json).await,
+                (Some(file), None, None) => sync::apply(&client, file, args, json).await,
+                (None, None, None) => Err(Failure::File(
                     "apply needs a FILE or --resume JOURNAL".into(),
                 )),
             };

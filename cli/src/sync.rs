@@ -75,11 +75,36 @@ async fn plan_of(client: &Client, path: &std::path::Path) -> Result<Plan, Failur
     })
 }
 
-/// Prints what applying `path` would change. Returns whether anything would.
-pub async fn plan(client: &Client, path: PathBuf, json: bool) -> Result<bool, Failure> {
+/// Prints what applying `path` would change (and saves the plan to `out`). Returns
+/// whether anything would change.
+pub async fn plan(
+    client: &Client,
+    path: PathBuf,
+    json: bool,
+    out: Option<PathBuf>,
+) -> Result<bool, Failure> {
     let plan = plan_of(client, &path).await?;
+    if let Some(out) = out {
+        std::fs::write(&out, plan.to_saved())
+            .map_err(|e| Failure::File(format!("{}: {e}", out.display())))?;
+    }
     print_plan(&plan, json);
     Ok(!plan.is_empty())
+}
+
+/// Applies a plan saved by `plan --out` (with `--yes`): a group that changed since it
+/// was planned is not written, and is reported stale.
+pub async fn apply_saved(
+    client: &Client,
+    path: PathBuf,
+    args: ApplyArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::File(format!("{}: {e}", path.display())))?;
+    let plan =
+        Plan::from_saved(&text).map_err(|e| Failure::File(format!("{}: {e}", path.display())))?;
+    run_apply(client, plan, args, json).await
 }
 
 /// What `apply` was asked to do besides the file.
@@ -100,7 +125,16 @@ pub async fn apply(
     args: ApplyArgs,
     json: bool,
 ) -> Result<(), Failure> {
-    let mut plan = plan_of(client, &path).await?;
+    run_apply(client, plan_of(client, &path).await?, args, json).await
+}
+
+/// Prints `plan`, and with `--yes` checks its removals and applies it.
+async fn run_apply(
+    client: &Client,
+    mut plan: Plan,
+    args: ApplyArgs,
+    json: bool,
+) -> Result<(), Failure> {
     if args.add_only {
         plan = plan.add_only();
     }

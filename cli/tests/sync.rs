@@ -263,3 +263,41 @@ fn undo_restores_the_previous_members() {
         serde_json::json!([1010])
     );
 }
+
+// Proves plan --out then apply --plan: a group changed after planning is reported
+// stale and not written (exit 1), and the saved plan's other change is applied.
+#[test]
+fn a_stale_saved_plan_is_reported_and_the_rest_applied() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let saved = dir.path().join("plan.json");
+    let (path, saved_path) = (file.to_str().unwrap(), saved.to_str().unwrap());
+    std::fs::write(
+        &file,
+        "groups:\n  - name: Group 0001\n    members: [1010, 7]\n  - name: Group 0002\n    members: [8]\n",
+    )
+    .unwrap();
+    let planned = groups(&state, &["plan", path, "--out", saved_path]);
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    let listed = ok_json(&groups(&state, &["--json", "list", "--all"]));
+    let id = (listed["data"].as_array().unwrap().iter())
+        .find(|g| g["name"] == "Group 0001")
+        .and_then(|g| g["id"].as_str())
+        .unwrap()
+        .to_owned();
+    assert!(
+        groups(&state, &["add-members", &id, "4242"])
+            .status
+            .success()
+    );
+    let applied = groups(&state, &["apply", "--plan", saved_path, "--yes"]);
+    assert_eq!(applied.status.code(), Some(1), "{}", stderr(&applied));
+    assert!(stderr(&applied).contains("stale"), "{}", stderr(&applied));
+    let out = String::from_utf8_lossy(&applied.stdout);
+    assert!(out.contains("applied 1 of 2 changes"), "{out}");
+    let json = ok_json(&groups(&state, &["--json", "plan", path]));
+    // Group 0002 was written; Group 0001 still lacks 7 and still has 4242.
+    assert_eq!(json["summary"]["update"], 1, "{json}");
+    assert_eq!(json["changes"][0]["members_add"], serde_json::json!([7]));
+}

@@ -15,6 +15,7 @@ mod check;
 mod glob;
 mod journal;
 mod plan;
+mod saved;
 mod undo;
 
 use schemars::JsonSchema;

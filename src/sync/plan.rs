@@ -102,7 +102,7 @@ impl Change {
 }
 
 /// How many groups each action touches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Groups to create.
     pub create: usize,
