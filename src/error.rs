@@ -99,7 +99,7 @@ pub enum Error {
     /// ([`ClientBuilder::throttle_deadline`](crate::ClientBuilder::throttle_deadline)).
     /// Nothing already yielded is lost: in a listing the pages before `page` came
     /// through, and `.page(page)` resumes there.
-    #[error("{}", rate_limited_message(*page, *waited, *deadline))]
+    #[error("{}", rate_limited_message(*page, *waited, *deadline, *resume_at))]
     RateLimited {
         /// The page of a listing that could not be fetched, when the call was one.
         page: Option<u32>,
@@ -132,12 +132,33 @@ pub enum Error {
     },
 }
 
-fn rate_limited_message(page: Option<u32>, waited: Duration, deadline: Duration) -> String {
+fn rate_limited_message(
+    page: Option<u32>,
+    waited: Duration,
+    deadline: Duration,
+    resume_at: Option<std::time::SystemTime>,
+) -> String {
     let what = page.map_or_else(|| "the request".to_owned(), |n| format!("page {n}"));
     let resume = page.map_or_else(String::new, |n| format!("; resume with .page({n})"));
+    // When the server takes requests again, in seconds from now and as a UTC time of day.
+    let when = resume_at.map_or_else(String::new, |at| {
+        let left = at
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default();
+        let day = (at.duration_since(std::time::UNIX_EPOCH))
+            .map(|d| d.as_secs() % 86_400)
+            .unwrap_or(0);
+        format!(
+            "; the server takes requests again in {} s (at {:02}:{:02}:{:02} UTC)",
+            left.as_secs(),
+            day / 3600,
+            day / 60 % 60,
+            day % 60
+        )
+    });
     format!(
         "rate limited: {what} would be held past the throttle deadline of {} s \
-         (held {} s){resume}",
+         (held {} s){when}{resume}",
         deadline.as_secs_f64(),
         waited.as_secs()
     )

@@ -6,6 +6,7 @@
 mod cli;
 mod file;
 mod output;
+mod progress;
 mod sandbox;
 mod sync;
 
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use futures::TryStreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use progress::Progress;
 use tallyfy_groups::{Client, ENV_TOKEN, Error, RateLimiter};
 use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
@@ -322,14 +323,10 @@ async fn list(client: &Client, args: ListArgs, out: &Output) -> Result<(), Error
         paginator = paginator.allow_incomplete();
     }
     let mut pages = paginator.pages();
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} pages {pos}/{len} {wide_bar} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let mut progress = Progress::new(
+        std::io::stderr().is_terminal(),
+        "{spinner} pages {pos}/{len} {wide_bar} {msg}",
+    );
     let limiter = client.rate_limiter();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut all = Vec::new();
@@ -343,22 +340,16 @@ async fn list(client: &Client, args: ListArgs, out: &Output) -> Result<(), Error
                     Ok(None) => break,
                     Err(error) => { failed = Some(error); break }
                 };
-                if let Some(bar) = &progress {
+                if let Some(bar) = progress.bar() {
                     bar.set_length(page.total_pages().unwrap_or(0));
                     bar.inc(1);
                 }
                 all.extend(page.into_items());
             }
-            _ = tick.tick() => {
-                if let Some(bar) = &progress {
-                    bar.set_message(pacing_message(limiter));
-                }
-            }
+            _ = tick.tick() => progress.tick(limiter),
         }
     }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
+    progress.finish();
     out.groups(&all);
     let stats = limiter.stats();
     let summary = pages.summary();
@@ -381,16 +372,4 @@ async fn list(client: &Client, args: ListArgs, out: &Output) -> Result<(), Error
         );
     }
     failed.map_or(Ok(()), Err)
-}
-
-/// What the progress bar says about pacing: the pause left after a 429, or the rate
-/// the client has slowed to.
-fn pacing_message(limiter: &RateLimiter) -> String {
-    if let Some(left) = limiter.pause_remaining() {
-        format!("rate limited, resuming in {} s", left.as_secs_f64().ceil())
-    } else if let Some(rate) = limiter.stats().adaptive_rate {
-        format!("paced at {rate:.1} requests/s")
-    } else {
-        String::new()
-    }
 }

@@ -14,6 +14,7 @@ use tallyfy_groups::{Client, Error, Group};
 
 use crate::Failure;
 use crate::file;
+use crate::progress::Progress;
 
 /// The quotas Tallyfy publishes per organisation, used for the plan's estimate.
 const PUBLISHED_QUOTAS: [(u32, Duration); 2] = [
@@ -147,14 +148,24 @@ async fn run_apply(
     }
     plan.check_removals(args.max_removals)
         .map_err(Failure::File)?;
-    let outcomes = match &args.journal {
-        Some(path) => {
-            let journal = Journal::create(path, &plan).map_err(Failure::File)?;
-            (plan.apply_journaled(&client.groups(), args.concurrency, &journal)).await
-        }
-        None => plan.apply(&client.groups(), args.concurrency).await,
+    let journal = match &args.journal {
+        Some(path) => Some(Journal::create(path, &plan).map_err(Failure::File)?),
+        None => None,
     };
-    report(&outcomes)
+    let groups = client.groups();
+    let apply = async {
+        match &journal {
+            Some(journal) => {
+                plan.apply_journaled(&groups, args.concurrency, journal)
+                    .await
+            }
+            None => plan.apply(&groups, args.concurrency).await,
+        }
+    };
+    let writes = plan
+        .requests()
+        .saturating_sub(plan.groups_read.div_ceil(100).max(1) as u64);
+    report(&with_progress(client, writes, apply).await)
 }
 
 /// Finishes the run a journal records (with `--yes`; without it, says what is left).
@@ -176,7 +187,10 @@ pub async fn resume(client: &Client, path: PathBuf, args: ApplyArgs) -> Result<(
         println!("dry run: nothing was written; run again with --yes to resume");
         return Ok(());
     }
-    report(&Plan::resume(&resumed, &client.groups(), args.concurrency, &journal).await)
+    let groups = client.groups();
+    let left = (total - resumed.done.len()) as u64 * 3;
+    let run = Plan::resume(&resumed, &groups, args.concurrency, &journal);
+    report(&with_progress(client, left, run).await)
 }
 
 /// Plans the reverse of what `path` (a journal) shows as applied, says what cannot be
@@ -198,7 +212,40 @@ pub async fn undo(
         return Ok(());
     }
     plan.check_removals(max_removals).map_err(Failure::File)?;
-    report(&plan.apply(&client.groups(), 1).await)
+    let groups = client.groups();
+    let requests = plan.changes.len() as u64 * 3;
+    report(&with_progress(client, requests, plan.apply(&groups, 1)).await)
+}
+
+/// Runs `work` (an apply) under a progress display: on a terminal a bar of the
+/// requests sent out of about `requests`, with the rate limiter's waits and when they
+/// end; otherwise a line on stderr per wait.
+async fn with_progress<T>(client: &Client, requests: u64, work: impl Future<Output = T>) -> T {
+    use std::io::IsTerminal;
+    let limiter = client.rate_limiter();
+    let start = limiter.stats().requests;
+    let mut progress = Progress::new(
+        std::io::stderr().is_terminal(),
+        "{spinner} requests {pos}/{len} {wide_bar} {msg}",
+    );
+    if let Some(bar) = progress.bar() {
+        bar.set_length(requests);
+    }
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = tick.tick() => {
+                if let Some(bar) = progress.bar() {
+                    bar.set_position(limiter.stats().requests - start);
+                }
+                progress.tick(limiter);
+            }
+        }
+    };
+    progress.finish();
+    result
 }
 
 /// One line per outcome, a summary, and a failure if any change failed.
