@@ -27,6 +27,12 @@ pub struct Cli {
     /// Do not pace requests: leave 429s to the retries alone (for comparison).
     #[arg(long, global = true)]
     pub no_pacing: bool,
+    /// Declare the organisation's quota, N requests per SECONDS (repeat for several,
+    /// e.g. --quota 100/60 --quota 1000/3600): requests are paced to it from the
+    /// start, and `plan` estimates with it (default: Tallyfy's published 100/min and
+    /// 1,000/h).
+    #[arg(long, global = true, value_name = "N/SECONDS", value_parser = parse_quota)]
+    pub quota: Vec<(u32, std::time::Duration)>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -214,4 +220,20 @@ impl From<SortField> for SortBy {
             SortField::UpdatedAt => SortBy::UpdatedAt,
         }
     }
+}
+
+/// `N/SECONDS` (SECONDS may end in `s`): a quota of N requests per SECONDS.
+fn parse_quota(text: &str) -> Result<(u32, std::time::Duration), String> {
+    let bad = || format!("{text:?} is not N/SECONDS (e.g. 100/60)");
+    let (n, secs) = text.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    let secs: f64 = secs
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| bad())?;
+    if n == 0 || !secs.is_finite() || secs <= 0.0 {
+        return Err(bad());
+    }
+    Ok((n, std::time::Duration::from_secs_f64(secs)))
 }

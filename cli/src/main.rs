@@ -94,8 +94,10 @@ enum Done {
 async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), Failure> {
     let limiter = if cli.no_pacing {
         RateLimiter::unpaced()
-    } else {
+    } else if cli.quota.is_empty() {
         RateLimiter::new()
+    } else {
+        RateLimiter::with_quotas(&cli.quota)?
     };
     if std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty()) {
         if cli.reset_sandbox {

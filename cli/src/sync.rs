@@ -89,7 +89,7 @@ pub async fn plan(
         std::fs::write(&out, plan.to_saved())
             .map_err(|e| Failure::File(format!("{}: {e}", out.display())))?;
     }
-    print_plan(&plan, json);
+    print_plan(&plan, json, client);
     Ok(!plan.is_empty())
 }
 
@@ -139,7 +139,7 @@ async fn run_apply(
     if args.add_only {
         plan = plan.add_only();
     }
-    print_plan(&plan, json && !args.yes);
+    print_plan(&plan, json && !args.yes, client);
     if !args.yes {
         if !json {
             println!("dry run: nothing was written; run again with --yes to apply");
@@ -206,7 +206,7 @@ pub async fn undo(
     for note in &notes {
         println!("note: {note}");
     }
-    print_plan(&plan, false);
+    print_plan(&plan, false, client);
     if !yes {
         println!("dry run: nothing was written; run again with --yes to undo");
         return Ok(());
@@ -279,8 +279,18 @@ fn report(outcomes: &[Outcome]) -> Result<(), Failure> {
 }
 
 /// The plan as lines for a person, or as the documented JSON document.
-fn print_plan(plan: &Plan, json: bool) {
-    let estimate = plan.estimate(&PUBLISHED_QUOTAS);
+fn print_plan(plan: &Plan, json: bool, client: &Client) {
+    // A declared quota (--quota) overrides the published ones.
+    let declared = client.rate_limiter().quotas();
+    let (quotas, which) = if declared.is_empty() {
+        (
+            PUBLISHED_QUOTAS.to_vec(),
+            "Tallyfy's published quotas (100/min, 1,000/h)",
+        )
+    } else {
+        (declared, "the declared quotas")
+    };
+    let estimate = plan.estimate(&quotas);
     if json {
         let mut out = serde_json::to_value(plan).unwrap_or_default();
         out["requests"] = json!(plan.requests());
@@ -294,7 +304,7 @@ fn print_plan(plan: &Plan, json: bool) {
     let s = plan.summary;
     println!(
         "{} to create, {} to update, {} to delete, {} unchanged; an apply sends {} requests, \
-         at least {} s under Tallyfy's published quotas (100/min, 1,000/h)",
+         at least {} s under {which}",
         s.create,
         s.update,
         s.delete,

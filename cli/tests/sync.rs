@@ -301,3 +301,54 @@ fn a_stale_saved_plan_is_reported_and_the_rest_applied() {
     assert_eq!(json["summary"]["update"], 1, "{json}");
     assert_eq!(json["changes"][0]["members_add"], serde_json::json!([7]));
 }
+
+// Proves a declared quota overrides the published ones in the estimate: 7 requests
+// under 2 per 10 s take at least 3 windows after the first (30 s); under Tallyfy's
+// published quotas they take none.
+#[test]
+fn a_declared_quota_sets_the_estimate() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let path = file.to_str().unwrap();
+    std::fs::write(
+        &file,
+        "groups:\n  - name: Group 0001\n    members: [1010, 7]\n  - name: Brand new\n",
+    )
+    .unwrap();
+    let published = ok_json(&groups(&state, &["--json", "plan", path]));
+    assert_eq!(published["requests"], 7);
+    assert_eq!(published["estimate_seconds"], 0.0);
+    let declared = ok_json(&groups(
+        &state,
+        &["--json", "--quota", "2/10", "plan", path],
+    ));
+    assert_eq!(declared["estimate_seconds"], 30.0);
+    let bad = groups(&state, &["--quota", "0/10", "plan", path]);
+    assert_eq!(bad.status.code(), Some(2), "a bad quota is a usage error");
+}
+
+// Proves an apply against the sandbox's rate limit (a fixed window with
+// X-RateLimit-* headers, 5 per second) completes and converges.
+#[test]
+fn apply_under_a_rate_limit_completes() {
+    let dir = TempDir::new();
+    let state = dir.path().join("state.json");
+    let file = dir.path().join("groups.yaml");
+    let path = file.to_str().unwrap();
+    let mut yaml = String::from("groups:\n");
+    for i in 1..=6 {
+        yaml.push_str(&format!(
+            "  - name: Group {i:04}\n    description: Rewritten {i}.\n"
+        ));
+    }
+    std::fs::write(&file, yaml).unwrap();
+    let applied = groups_command(&state, &["apply", path, "--yes"])
+        .env("GROUPS_SANDBOX_LIMIT", "window:5/1+headers")
+        .output()
+        .unwrap();
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("applied 6 of 6 changes"));
+    let converged = groups(&state, &["plan", path, "--detailed-exitcode"]);
+    assert_eq!(converged.status.code(), Some(0));
+}
