@@ -15,16 +15,18 @@ mod check;
 mod glob;
 mod journal;
 mod plan;
+mod removals;
 mod saved;
 mod undo;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use apply::{MaxRemovals, Outcome};
+pub use apply::Outcome;
 pub use check::Problem;
 pub use journal::{Journal, Resumed};
 pub use plan::{Change, Plan, Summary};
+pub use removals::MaxRemovals;
 
 /// The groups an organisation should have.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
