@@ -7,7 +7,7 @@ use std::path::Path;
 
 use openapi_client::models as generated;
 use summary::{gen_summary, our_summary};
-use tallyfy_groups::generated::types as ours;
+use tallyfy_groups::raw::types as ours;
 
 /// Prints one line per sample; returns whether the generated client decoded every
 /// sample that ours decoded, to the same content.
@@ -73,7 +73,7 @@ pub fn check(dir: &Path) -> bool {
 /// guests and the instants of the timestamps (whatever offset they were written in).
 mod summary {
     use openapi_client::models as generated;
-    use tallyfy_groups::generated::types as ours;
+    use tallyfy_groups::raw::types as ours;
 
     pub fn our_summary(groups: &[ours::Group]) -> String {
         groups
