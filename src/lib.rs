@@ -47,6 +47,7 @@ mod retry;
 mod retry_after;
 mod timestamp;
 mod tls;
+mod unknown_keys;
 mod update;
 mod validate;
 
