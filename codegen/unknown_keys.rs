@@ -8,14 +8,15 @@
 //     #[derive(::serde::Deserialize, ::serde::Serialize, ...)]
 //     pub struct X { ...fields..., #[serde(flatten)] pub extra: ::serde_json::Map<String, Value> }
 //
-// and serde decodes a struct with `flatten` by buffering the whole object in its
-// private `Content` tree first: a 100-group page decoded at 0.77 of a plain struct's
-// speed (issue #26). This rewrites each such X to decode without it: `Deserialize` is
+// and serde's derive decodes a struct with `flatten` by buffering each key it does not
+// know, with its value, in its private `Content` tree, then decoding the map from that
+// buffer (issue #26). This rewrites each such X to decode without it: `Deserialize` is
 // dropped from X's derive (Serialize keeps `flatten`, which costs nothing there); a
 // private mirror `XKnownFields` is added with X's fields but `extra`, their serde
-// attributes, and serde's derive; and `impl Deserialize for X` decodes the mirror
-// through `crate::unknown_keys::deserialize`, which returns the unknown keys beside
-// it, then moves both into X. The public type is unchanged.
+// attributes, and serde's derive, with `impl KnownFields` (its field names and a
+// `match` on them); and `impl Deserialize for X` decodes the mirror through
+// `crate::unknown_keys::deserialize`, which returns the unknown keys beside it, then
+// moves both into X. The public type is unchanged.
 
 use std::collections::BTreeSet;
 
@@ -68,11 +69,18 @@ fn rewrite(
                         mirror_name, item.ident
                     ));
                 }
+                let names = field_names(&item).unwrap_or_default();
                 drop_derived_deserialize(&mut item)?;
                 let mirror = mirror(copy, &item.ident, &mirror_name)?;
+                let known = known_fields_impl(&mirror_name, &names)?;
                 let decode = deserialize_impl(&item, &mirror_name)?;
                 rewritten.insert(item.ident.to_string());
-                out.extend([syn::Item::Struct(item), syn::Item::Struct(mirror), decode]);
+                out.extend([
+                    syn::Item::Struct(item),
+                    syn::Item::Struct(mirror),
+                    known,
+                    decode,
+                ]);
             }
             syn::Item::Mod(mut module) => {
                 if let (Some((_, inner)), syn::Item::Mod(copy)) = (&mut module.content, copy)
@@ -118,21 +126,88 @@ fn keeps_unknown_keys(item: &syn::ItemStruct) -> bool {
     derives
         && matches!(flattened.as_slice(), [field]
             if field.ident.as_ref().is_some_and(|i| i == "extra") && is_json_map(&field.ty))
+        && field_names(item).is_some()
 }
 
-/// The names in `#[serde(...)]` (`flatten`, `rename`, `default`...); none for other attributes.
-fn serde_words(attr: &syn::Attribute) -> Vec<String> {
+/// The names serde's derive reads the fields of `item` but `extra` by (in order), if
+/// its serde attributes are ones whose effect on them is known here: a field's
+/// `rename = "…"`, and attributes that do not change names (`default`, `with`…). Any
+/// other (`alias`, `skip`, a container's `rename_all`…) leaves `item` as typify wrote it.
+fn field_names(item: &syn::ItemStruct) -> Option<Vec<String>> {
+    const CONTAINER: &[&str] = &["default", "expecting", "rename", "bound", "crate"];
+    const FIELD: &[&str] = &[
+        "default",
+        "skip_serializing_if",
+        "rename",
+        "with",
+        "deserialize_with",
+        "serialize_with",
+        "flatten",
+    ];
+    let known = |attrs: &[syn::Attribute], allowed: &[&str]| {
+        attrs
+            .iter()
+            .flat_map(serde_words)
+            .all(|w| allowed.contains(&w.as_str()))
+    };
+    if !known(&item.attrs, CONTAINER) {
+        return None;
+    }
+    let mut names = Vec::new();
+    for field in &item.fields {
+        let ident = field.ident.as_ref()?;
+        if ident == "extra" {
+            continue;
+        }
+        if !known(&field.attrs, FIELD) {
+            return None;
+        }
+        let mut name = syn::ext::IdentExt::unraw(ident).to_string();
+        for meta in field
+            .attrs
+            .iter()
+            .flat_map(|a| serde_metas(a).unwrap_or_default())
+        {
+            if meta.path().is_ident("rename") {
+                let syn::Meta::NameValue(syn::MetaNameValue {
+                    value:
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(renamed),
+                            ..
+                        }),
+                    ..
+                }) = meta
+                else {
+                    return None;
+                };
+                name = renamed.value();
+            }
+        }
+        names.push(name);
+    }
+    Some(names)
+}
+
+/// The items of `#[serde(...)]`: empty for other attributes, `None` if they do not parse.
+fn serde_metas(attr: &syn::Attribute) -> Option<Vec<syn::Meta>> {
     if !attr.path().is_ident("serde") {
-        return Vec::new();
+        return Some(Vec::new());
     }
     attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-        .map(|metas| {
-            metas
-                .iter()
-                .filter_map(|m| m.path().get_ident().map(|i| i.to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+        .ok()
+        .map(|metas| metas.into_iter().collect())
+}
+
+/// The names in `#[serde(...)]` (`flatten`, `rename`, `default`...), none for other
+/// attributes; `?` for an item that is not a plain name, or items that do not parse.
+fn serde_words(attr: &syn::Attribute) -> Vec<String> {
+    match serde_metas(attr) {
+        Some(metas) => metas
+            .iter()
+            .map(|m| m.path().get_ident().map_or("?".into(), |i| i.to_string()))
+            .collect(),
+        None => vec!["?".into()],
+    }
 }
 
 fn is_json_map(ty: &syn::Type) -> bool {
@@ -235,6 +310,25 @@ fn mirror(
         })
         .collect();
     Ok(source)
+}
+
+/// `impl KnownFields for XKnownFields`: its field names, and a `match` that finds a
+/// key among them (compiled to a few comparisons, unlike a search of the list).
+fn known_fields_impl(mirror_name: &syn::Ident, names: &[String]) -> Result<syn::Item, String> {
+    let tokens = quote! {
+        impl crate::unknown_keys::KnownFields for #mirror_name {
+            const NAMES: &'static [&'static str] = &[#(#names),*];
+            #[inline]
+            fn known(key: &str) -> ::std::option::Option<&'static str> {
+                match key {
+                    #(#names => ::std::option::Option::Some(#names),)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    };
+    syn::parse2(tokens)
+        .map_err(|e| format!("the KnownFields impl of {mirror_name} does not parse: {e}"))
 }
 
 /// `impl Deserialize for X`: the mirror and the unknown keys, moved into X.

@@ -1,26 +1,34 @@
-//! Keys the spec does not name, kept without serde's `flatten` buffering: the seam
-//! through which the generated response types decode (codegen/unknown_keys.rs emits
-//! the calls; not for hand-written code).
+//! Keys the spec does not name, kept without serde's `flatten`: the seam through which
+//! the generated response types decode (codegen/unknown_keys.rs emits the calls; not
+//! for hand-written code).
 //!
-//! A struct with `#[serde(flatten)] extra` makes serde buffer every object it decodes
-//! into its private `Content` tree, then decode the fields from that tree: a page of
-//! groups decoded at 0.77 of a plain struct's speed (issue #26). Instead, each such
-//! type `X` decodes a generated mirror `XKnownFields` (the same fields and serde
-//! attributes, without `extra`, with serde's derive) through [`deserialize`], which
-//! hands the derived visitor a map whose values are decoded straight from the input.
-//! The derived visitor names the keys it does not know itself: it skips their values
-//! as [`IgnoredAny`](serde::de::IgnoredAny), i.e. by `deserialize_ignored_any`. That
-//! one call is intercepted: the value is decoded into a [`Value`] instead and kept,
-//! under its key, in the map returned beside the mirror. Every other value passes
-//! through untouched, and keys are not compared twice.
+//! With `#[serde(flatten)] extra`, serde's derive buffers every key it does not know,
+//! with its value, in its private `Content` tree, and then decodes the map from that
+//! tree through a second deserializer. Instead, each such type `X` decodes a
+//! generated mirror `XKnownFields` (the same fields and serde attributes, without
+//! `extra`, with serde's derive) through [`deserialize`], which hands the derived
+//! visitor the object's entries minus the unknown ones: each key is read once and
+//! looked up among the mirror's field names by its generated [`KnownFields::known`]
+//! (a `match`); a known one goes to the visitor, which decodes its value straight
+//! from the input, and an unknown one's value is decoded into a [`Value`] and kept,
+//! under its key, in the map returned beside the mirror.
 
-use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
+use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
+
+/// The names of a mirror's fields as its serde derive reads them (generated).
+pub(crate) trait KnownFields {
+    /// The names, in the order of the fields (serde's own `FIELDS`).
+    const NAMES: &'static [&'static str];
+
+    /// `key`, if it is one of [`NAMES`](KnownFields::NAMES) (that entry).
+    fn known(key: &str) -> Option<&'static str>;
+}
 
 /// Decodes `T` (a struct with serde's derive, no `flatten`) from `deserializer`, and
 /// returns it with the keys of its object that `T` does not know, each with its value
@@ -28,36 +36,42 @@ use serde_json::{Map, Value};
 /// (not an array); errors name `T` as its derive does.
 pub(crate) fn deserialize<'de, T, D>(deserializer: D) -> Result<(T, Map<String, Value>), D::Error>
 where
-    T: de::Deserialize<'de>,
+    T: de::Deserialize<'de> + KnownFields,
     D: Deserializer<'de>,
 {
     let mut extra = Map::new();
     let known = T::deserialize(Struct {
         inner: deserializer,
         extra: &mut extra,
+        fields: PhantomData::<T>,
     })?;
     Ok((known, extra))
 }
 
 /// The deserializer `T` is given: a struct is read as a map whose unknown keys are kept.
-struct Struct<'a, D> {
+struct Struct<'a, D, T> {
     inner: D,
     extra: &'a mut Map<String, Value>,
+    fields: PhantomData<T>,
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Struct<'_, D> {
+impl<'de, D: Deserializer<'de>, T: KnownFields> Deserializer<'de> for Struct<'_, D, T> {
     type Error = D::Error;
 
+    #[inline]
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
+        // The generated names are serde's own: a known field is never taken for an
+        // unknown key, nor the other way round. (Checked by every decode in tests.)
+        debug_assert_eq!(T::NAMES, fields, "KnownFields::NAMES is serde's FIELDS");
         self.inner.deserialize_map(StructVisitor {
             visitor,
-            fields,
             extra: self.extra,
+            fields: self.fields,
         })
     }
 
@@ -78,230 +92,119 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Struct<'_, D> {
 }
 
 /// The derived visitor, given the map of the object instead of the object itself.
-struct StructVisitor<'a, V> {
+struct StructVisitor<'a, V, T> {
     visitor: V,
-    fields: &'static [&'static str],
     extra: &'a mut Map<String, Value>,
+    fields: PhantomData<T>,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<'_, V> {
+impl<'de, V: Visitor<'de>, T: KnownFields> Visitor<'de> for StructVisitor<'_, V, T> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.visitor.expecting(f)
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.visitor.visit_map(Entries {
             map,
-            fields: self.fields,
             extra: self.extra,
-            key: None,
+            fields: self.fields,
         })
     }
 }
 
-/// The object's entries as the derived visitor reads them: every key, and every value
-/// through [`Entry`], which keeps those the visitor skips.
-struct Entries<'a, 'de, A> {
+/// The object's entries as the derived visitor reads them: those with a known key.
+struct Entries<'a, A, T> {
     map: A,
-    fields: &'static [&'static str],
     extra: &'a mut Map<String, Value>,
-    /// The key of the value to be read next.
-    key: Option<Cow<'de, str>>,
+    fields: PhantomData<T>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Entries<'_, 'de, A> {
+impl<'de, A: MapAccess<'de>, T: KnownFields> MapAccess<'de> for Entries<'_, A, T> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let Some(key) = self.map.next_key_seed(Key {
-            fields: self.fields,
-        })?
-        else {
-            return Ok(None);
-        };
-        let field = match &key {
-            Cow::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
-            Cow::Owned(key) => seed.deserialize(StrDeserializer::new(key)),
-        }?;
-        self.key = Some(key);
-        Ok(Some(field))
-    }
-
-    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        match self.key.take() {
-            Some(key) => self.map.next_value_seed(Entry {
-                seed,
-                key,
-                extra: self.extra,
-            }),
-            None => self.map.next_value_seed(seed),
+        loop {
+            let key = self.map.next_key_seed(KeySeed(self.fields))?;
+            match key {
+                None => return Ok(None),
+                Some(Key::Known(name)) => {
+                    return seed
+                        .deserialize(BorrowedStrDeserializer::new(name))
+                        .map(Some);
+                }
+                Some(Key::Unknown(name)) => {
+                    let value: Value = self.map.next_value()?;
+                    self.extra.insert(name, value);
+                }
+            }
         }
     }
+
+    #[inline]
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
 }
 
-/// Reads a key as text: borrowed from the input where it can be, else the field
-/// name it equals (no copy), else a copy.
-struct Key {
-    fields: &'static [&'static str],
+/// A key: one of the struct's field names (the name itself, not a copy), or another.
+enum Key {
+    Known(&'static str),
+    Unknown(String),
 }
 
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
+/// Reads a key and looks it up among `T`'s fields.
+struct KeySeed<T>(PhantomData<T>);
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+impl<T: KnownFields> KeySeed<T> {
+    #[inline]
+    fn key(&self, key: &str) -> Option<&'static str> {
+        T::known(key)
+    }
+}
+
+impl<'de, T: KnownFields> DeserializeSeed<'de> for KeySeed<T> {
+    type Value = Key;
+
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         deserializer.deserialize_identifier(self)
     }
 }
 
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
+impl<'de, T: KnownFields> Visitor<'de> for KeySeed<T> {
+    type Value = Key;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(key))
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(match self.fields.iter().find(|field| **field == key) {
-            Some(field) => Cow::Borrowed(*field),
-            None => Cow::Owned(key.to_owned()),
+    #[inline]
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match self.key(key) {
+            Some(field) => Key::Known(field),
+            None => Key::Unknown(key.to_owned()),
         })
     }
 
-    fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key))
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Key, E> {
+        Ok(match self.key(&key) {
+            Some(field) => Key::Known(field),
+            None => Key::Unknown(key),
+        })
     }
 
-    fn visit_borrowed_bytes<E: de::Error>(self, key: &'de [u8]) -> Result<Self::Value, E> {
-        std::str::from_utf8(key)
-            .map(Cow::Borrowed)
-            .map_err(|_| E::invalid_value(de::Unexpected::Bytes(key), &self))
-    }
-
-    fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Self::Value, E> {
+    fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Key, E> {
         match std::str::from_utf8(key) {
             Ok(key) => self.visit_str(key),
             Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(key), &self)),
         }
-    }
-}
-
-/// One value, as the derived visitor asks for it: passed through, unless the
-/// visitor skips it, in which case it is kept under `key`.
-struct Entry<'a, 'de, S> {
-    seed: S,
-    key: Cow<'de, str>,
-    extra: &'a mut Map<String, Value>,
-}
-
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Entry<'_, 'de, S> {
-    type Value = S::Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.seed.deserialize(Kept {
-            inner: deserializer,
-            key: self.key,
-            extra: self.extra,
-        })
-    }
-}
-
-/// The value's deserializer: every request passes to the input's own, except
-/// `deserialize_ignored_any`, which keeps the value.
-struct Kept<'a, 'de, D> {
-    inner: D,
-    key: Cow<'de, str>,
-    extra: &'a mut Map<String, Value>,
-}
-
-/// Forwards each named `deserialize_*` method of [`Kept`] to the input's.
-macro_rules! pass_through {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-            self.inner.$method(visitor)
-        }
-    )*};
-}
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Kept<'_, 'de, D> {
-    type Error = D::Error;
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        let value = <Value as de::Deserialize>::deserialize(self.inner)?;
-        self.extra.insert(self.key.into_owned(), value);
-        visitor.visit_unit()
-    }
-
-    pass_through! {
-        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
-        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
-        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
-        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
-        deserialize_option deserialize_unit deserialize_seq deserialize_map
-        deserialize_identifier
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_unit_struct(name, visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_newtype_struct(name, visitor)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_tuple(len, visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_tuple_struct(name, len, visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_struct(name, fields, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_enum(name, variants, visitor)
-    }
-
-    fn is_human_readable(&self) -> bool {
-        self.inner.is_human_readable()
     }
 }
 

@@ -18,6 +18,14 @@ struct ThingKnownFields {
     inner: Option<Inner>,
 }
 
+impl super::KnownFields for ThingKnownFields {
+    const NAMES: &'static [&'static str] = &["id", "tags", "note", "type", "inner"];
+
+    fn known(key: &str) -> Option<&'static str> {
+        Self::NAMES.iter().copied().find(|name| *name == key)
+    }
+}
+
 #[derive(Debug, PartialEq)]
 struct Thing {
     known: ThingKnownFields,
@@ -35,6 +43,14 @@ impl<'de> Deserialize<'de> for Thing {
 #[serde(expecting = "struct Inner")]
 struct InnerKnownFields {
     a: i64,
+}
+
+impl super::KnownFields for InnerKnownFields {
+    const NAMES: &'static [&'static str] = &["a"];
+
+    fn known(key: &str) -> Option<&'static str> {
+        (key == "a").then_some("a")
+    }
 }
 
 #[derive(Debug, PartialEq)]
