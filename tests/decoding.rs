@@ -253,7 +253,7 @@ async fn unknown_keys_are_never_written_back_to_the_server() {
 
 /// The two unknown keys group `n` of a listing carries in the tests below.
 fn two_unknown_keys(n: usize) -> Value {
-    json!({"is_system": n % 2 == 0, "sort_key": {"rank": n, "tags": ["t", null]}})
+    json!({"is_system": n.is_multiple_of(2), "sort_key": {"rank": n, "tags": ["t", null]}})
 }
 
 // Proves a listing of two pages where every group carries two unknown keys hands
