@@ -22,6 +22,8 @@
 
 #[allow(dead_code)]
 mod common;
+#[path = "common/twins.rs"]
+mod twins;
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -32,9 +34,10 @@ use common::{RawList, median, p10_p90, us, verdict};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use tallyfy_groups::raw::types::{GroupList, PaginationLinks};
-use tallyfy_groups::{MemberId, Timestamp};
+use tallyfy_groups::MemberId;
+use tallyfy_groups::raw::types::GroupList;
 use tallyfy_groups_sandbox::Sandbox;
+use twins::{DropList, FlatList};
 
 /// The key added to every group of the second page, with its value (a small nested
 /// value, as in the CLI's `--json` test), beside the sandbox's own `is_system`.
@@ -141,101 +144,6 @@ struct WithBoth {
     guests: Vec<String>,
     created_at: Option<DateTime<Utc>>,
     last_updated: Option<DateTime<Utc>>,
-}
-
-/// Our `GroupList` as serde derives it with `flatten` (typify's derive, before #26).
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct FlatList {
-    data: Vec<FlatGroup>,
-    meta: Option<FlatMeta>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct FlatMeta {
-    pagination: Option<FlatPagination>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct FlatPagination {
-    count: Option<i64>,
-    current_page: Option<i64>,
-    links: Option<PaginationLinks>,
-    per_page: Option<i64>,
-    total: Option<i64>,
-    total_pages: Option<i64>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct FlatGroup {
-    assets: Option<Value>,
-    created_at: Option<Timestamp>,
-    deleted_at: Option<Timestamp>,
-    description: Option<String>,
-    #[serde(default)]
-    guests: Vec<String>,
-    id: String,
-    last_updated: Option<Timestamp>,
-    logo: Option<String>,
-    #[serde(default)]
-    members: Vec<MemberId>,
-    name: String,
-    updated_at: Option<Timestamp>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-/// Our `GroupList` with no `extra` at all (unknown keys skipped, as serde's derive
-/// does): what keeping them costs is the difference to ours.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct DropList {
-    data: Vec<DropGroup>,
-    meta: Option<DropMeta>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct DropMeta {
-    pagination: Option<DropPagination>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct DropPagination {
-    count: Option<i64>,
-    current_page: Option<i64>,
-    links: Option<PaginationLinks>,
-    per_page: Option<i64>,
-    total: Option<i64>,
-    total_pages: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct DropGroup {
-    assets: Option<Value>,
-    created_at: Option<Timestamp>,
-    deleted_at: Option<Timestamp>,
-    description: Option<String>,
-    #[serde(default)]
-    guests: Vec<String>,
-    id: String,
-    last_updated: Option<Timestamp>,
-    logo: Option<String>,
-    #[serde(default)]
-    members: Vec<MemberId>,
-    name: String,
-    updated_at: Option<Timestamp>,
 }
 
 /// How much one run measures.
