@@ -9,13 +9,21 @@
 //! one at a time, what our types do differently: timestamps parsed into
 //! `chrono::DateTime<Utc>` (by chrono's serde impl, as ours, and by its strict
 //! `parse_from_rfc3339`, as ours could), member ids as the untagged `MemberId` enum,
-//! and both (with either parser).
+//! and both (with either parser); and our types as serde derives them with
+//! `#[serde(flatten)] extra` maps (`Flat*`: how ours decoded before issue #26).
+//! Each group of the sandbox's page carries one key the spec does not name
+//! (`is_system`, as on the live API); a second page adds another to every group
+//! ([`SECOND_UNKNOWN_KEY`]), so each carries two (ours keeps them, raw skips them):
+//! ours / raw again (target ≥ 0.9).
 //!
-//! `--profile ours|raw N` decodes N times and exits, for callgrind. Without `--bench`
-//! (e.g. `cargo test --benches`) it runs a quick smoke version.
+//! `--profile ours|raw|flatten|dropping N [unknown]` decodes N times (the page with unknown
+//! keys with `unknown`) and exits, for callgrind. Without `--bench` (e.g.
+//! `cargo test --benches`) it runs a quick smoke version.
 
 #[allow(dead_code)]
 mod common;
+#[path = "common/twins.rs"]
+mod twins;
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -25,9 +33,15 @@ use chrono::{DateTime, Utc};
 use common::{RawList, median, p10_p90, us, verdict};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use tallyfy_groups::MemberId;
 use tallyfy_groups::raw::types::GroupList;
 use tallyfy_groups_sandbox::Sandbox;
+use twins::{DropList, FlatList};
+
+/// The key added to every group of the second page, with its value (a small nested
+/// value, as in the CLI's `--json` test), beside the sandbox's own `is_system`.
+const SECOND_UNKNOWN_KEY: &str = r#"{"custom": {"k": [1, null]}}"#;
 
 /// A page whose groups use `G`, so one field at a time can be made like ours.
 #[derive(Deserialize)]
@@ -160,15 +174,25 @@ fn decode_raw(bytes: &[u8]) -> usize {
     decode_as::<RawList>(bytes, |l| l.data.len())
 }
 
+fn decode_flatten(bytes: &[u8]) -> usize {
+    decode_as::<FlatList>(bytes, |l| l.data.len())
+}
+
+fn decode_dropping(bytes: &[u8]) -> usize {
+    decode_as::<DropList>(bytes, |l| l.data.len())
+}
+
 fn decode_as<T: DeserializeOwned>(bytes: &[u8], len: fn(&T) -> usize) -> usize {
     let value: T = serde_json::from_slice(bytes).expect("the page decodes");
     black_box(&value);
     len(&value)
 }
 
-const DECODERS: [(&str, Decoder); 7] = [
+const DECODERS: [(&str, Decoder); 9] = [
     ("ours (GroupList)", decode_ours),
     ("raw (minimal struct)", decode_raw),
+    ("ours as before (flatten)", decode_flatten),
+    ("ours without extra", decode_dropping),
     ("raw + chrono timestamps", |b| {
         decode_as::<Page<WithChrono>>(b, |p| p.data.len())
     }),
@@ -186,26 +210,34 @@ const DECODERS: [(&str, Decoder); 7] = [
     }),
 ];
 
+/// What the page with two unknown keys per group is decoded with: ours, raw (the
+/// ratio's base), and ours as before.
+const UNKNOWN_KEY_DECODERS: [(&str, Decoder); 4] =
+    [DECODERS[0], DECODERS[1], DECODERS[2], DECODERS[3]];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let bytes = page_bytes();
+    let plain = page_bytes();
+    let unknown = with_unknown_keys(&plain);
     if args.first().map(String::as_str) == Some("--profile") {
-        let (decoder, n) = match &args[1..] {
-            [which, n] if which == "ours" || which == "raw" => (
-                if which == "ours" {
-                    decode_ours as Decoder
-                } else {
-                    decode_raw
-                },
-                n.parse::<usize>().ok(),
-            ),
-            _ => (decode_ours as Decoder, None),
+        let decoder = match args.get(1).map(String::as_str) {
+            Some("ours") => Some(decode_ours as Decoder),
+            Some("raw") => Some(decode_raw as Decoder),
+            Some("flatten") => Some(decode_flatten as Decoder),
+            Some("dropping") => Some(decode_dropping as Decoder),
+            _ => None,
         };
-        let Some(n) = n else {
-            eprintln!("usage: --profile ours|raw N");
+        let n = args.get(2).and_then(|n| n.parse::<usize>().ok());
+        let bytes = match args.get(3).map(String::as_str) {
+            None => Some(&plain),
+            Some("unknown") => Some(&unknown),
+            Some(_) => None,
+        };
+        let (Some(decoder), Some(n), Some(bytes)) = (decoder, n, bytes) else {
+            eprintln!("usage: --profile ours|raw|flatten|dropping N [unknown]");
             return ExitCode::FAILURE;
         };
-        let groups: usize = (0..n).map(|_| decoder(&bytes)).sum();
+        let groups: usize = (0..n).map(|_| decoder(bytes)).sum();
         println!("{n} decodes, {groups} groups");
         return ExitCode::SUCCESS;
     }
@@ -215,7 +247,19 @@ fn main() -> ExitCode {
         println!("smoke run (no --bench): a few decodes, figures not meaningful");
         SMOKE
     };
-    bench(&plan, &bytes);
+    println!("# decode benchmark");
+    println!("machine: {}", common::machine());
+    let plain_ok = bench(&plan, "page", &plain, &DECODERS);
+    let unknown_ok = bench(
+        &plan,
+        &format!("page with {SECOND_UNKNOWN_KEY} added to every group"),
+        &unknown,
+        &UNKNOWN_KEY_DECODERS,
+    );
+    println!(
+        "\nours/raw >= 0.9 on both pages: {}",
+        verdict(plain_ok && unknown_ok)
+    );
     ExitCode::SUCCESS
 }
 
@@ -233,25 +277,49 @@ fn page_bytes() -> Vec<u8> {
     })
 }
 
-fn bench(plan: &Plan, bytes: &[u8]) {
-    println!("# decode benchmark");
-    println!("machine: {}", common::machine());
+/// `bytes` with [`SECOND_UNKNOWN_KEY`] added to every group (after its own keys).
+fn with_unknown_keys(bytes: &[u8]) -> Vec<u8> {
+    let mut page: Value = serde_json::from_slice(bytes).expect("a JSON page");
+    let Value::Object(key) = serde_json::from_str(SECOND_UNKNOWN_KEY).expect("an object") else {
+        unreachable!("SECOND_UNKNOWN_KEY is an object");
+    };
+    for group in page["data"].as_array_mut().expect("data is an array") {
+        let group = group.as_object_mut().expect("a group is an object");
+        assert!(key.keys().all(|k| !group.contains_key(k)), "the key is new");
+        group.extend(key.clone());
+    }
+    let bytes = serde_json::to_vec(&page).expect("a page");
+    let list: GroupList = serde_json::from_slice(&bytes).expect("ours decodes it");
+    let kept = |extra: &Map<String, Value>| {
+        extra.len() == 2
+            && extra.contains_key("is_system")
+            && key.iter().all(|(k, v)| extra.get(k) == Some(v))
+    };
+    assert!(
+        list.data.iter().all(|g| kept(&g.extra)),
+        "ours keeps both unknown keys of every group"
+    );
+    bytes
+}
+
+/// Times `decoders` on `bytes`; whether ours / raw (the first two) is at least 0.9.
+fn bench(plan: &Plan, label: &str, bytes: &[u8], decoders: &[(&str, Decoder)]) -> bool {
     let members: usize = serde_json::from_slice::<RawList>(bytes)
         .map(|l| l.data.iter().map(|g| g.members.len()).sum())
         .unwrap_or(0);
     println!(
-        "page: 100 groups, {} bytes, {members} member ids, 200 timestamps",
+        "\n## {label}: 100 groups, {} bytes, {members} member ids, 200 timestamps",
         bytes.len()
     );
-    for (name, decoder) in DECODERS {
+    for (name, decoder) in decoders {
         assert_eq!(decoder(bytes), 100, "{name} decodes 100 groups");
     }
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); DECODERS.len()];
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); decoders.len()];
     for round in 0..plan.rounds {
         // Rotate the order each round so no decoder always runs first or last.
-        for k in 0..DECODERS.len() {
-            let i = (round + k) % DECODERS.len();
-            let decoder = DECODERS[i].1;
+        for k in 0..decoders.len() {
+            let i = (round + k) % decoders.len();
+            let decoder = decoders[i].1;
             let started = Instant::now();
             for _ in 0..plan.batch {
                 black_box(decoder(black_box(bytes)));
@@ -262,7 +330,7 @@ fn bench(plan: &Plan, bytes: &[u8]) {
     let medians: Vec<Duration> = samples.iter_mut().map(|s| median(s)).collect();
     let raw = medians[1];
     println!();
-    for ((name, _), (median, samples)) in DECODERS.iter().zip(medians.iter().zip(&mut samples)) {
+    for ((name, _), (median, samples)) in decoders.iter().zip(medians.iter().zip(&mut samples)) {
         let (p10, p90) = p10_p90(samples);
         let mb_s = bytes.len() as f64 / median.as_secs_f64() / 1e6;
         println!(
@@ -282,4 +350,5 @@ fn bench(plan: &Plan, bytes: &[u8]) {
         plan.batch,
         verdict(ratio >= 0.9)
     );
+    ratio >= 0.9
 }

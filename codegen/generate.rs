@@ -6,6 +6,11 @@
 //
 // Response types are generated `#[non_exhaustive]` (see `evolvable_structs`),
 // so adding an optional field to a response is a compatible change for users.
+// Those that keep unknown keys decode them without serde's `flatten` (see
+// codegen/unknown_keys.rs).
+
+#[path = "unknown_keys.rs"]
+mod unknown_keys;
 
 use std::collections::BTreeSet;
 
@@ -56,8 +61,11 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
     })?
     .map_err(|e| format!("progenitor rejected it: {e}"))?;
 
-    let file: syn::File =
+    let copy: syn::File =
+        syn::parse2(tokens.clone()).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    unknown_keys::decode_without_flatten(&mut file, copy)?;
     // A patch whose name matches no generated type is silently ignored by
     // typify; make sure every response struct really became non-exhaustive.
     let mut patched = BTreeSet::new();

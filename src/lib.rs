@@ -48,6 +48,7 @@ mod retry_after;
 pub mod sync;
 mod timestamp;
 mod tls;
+mod unknown_keys;
 mod update;
 mod validate;
 

@@ -1,7 +1,8 @@
 //! Every tolerant-decoding variant in the reference decodes: member ids as strings,
 //! `updated_at`, timestamp precisions, nullable logo, unknown fields, and each form of
 //! `meta.pagination.links`. Keys the spec does not name are kept, at every level of a
-//! response, and written back out when a group is serialised (never sent in a write).
+//! response, and written back out when a group is serialised (never sent in a write);
+//! tests/unknown_keys.rs has more of those.
 
 mod common;
 

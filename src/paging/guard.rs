@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 
-use super::{Page, PageRequest};
+use super::Page;
 
 /// The most pages a stream fetches, and the largest `total_pages` it accepts:
 /// 10 million groups at the API's largest page size.
@@ -30,8 +30,9 @@ pub(crate) struct Guard {
     items_seen: u64,
     /// `total_pages` of the previous page.
     total_pages: Option<u64>,
-    /// The ids of the previous page, to spot a server that ignores `page`.
-    previous_ids: Vec<String>,
+    /// The ids of the previous page (their numbers, see `ids`), to spot a server
+    /// that ignores `page`.
+    previous_ids: Vec<usize>,
 }
 
 impl Guard {
@@ -45,20 +46,20 @@ impl Guard {
         }
     }
 
-    /// A guard for a listing that continues after `page`.
-    pub(crate) fn after<R: PageRequest>(page: &Page<R::Item>) -> Self {
+    /// A guard for a listing that continues after `page`, whose items' ids are `ids`.
+    pub(crate) fn after<T>(page: &Page<T>, ids: Vec<usize>) -> Self {
         let pages_before = u64::from(page.current_page().saturating_sub(1));
         Guard {
             items_before: pages_before * u64::from(page.per_page()),
             first_page: None,
             items_seen: page.items().len() as u64,
             total_pages: page.total_pages(),
-            previous_ids: ids::<R>(page),
+            previous_ids: ids,
         }
     }
 
-    /// Checks the next page in order; `Err` ends the stream.
-    pub(crate) fn check<R: PageRequest>(&mut self, page: &Page<R::Item>) -> Result<(), Error> {
+    /// Checks the next page in order, whose items' ids are `ids`; `Err` ends the stream.
+    pub(crate) fn check<T>(&mut self, page: &Page<T>, ids: Vec<usize>) -> Result<(), Error> {
         check_page_number(page)?;
         let number = u64::from(page.requested_page());
         if let Some(first) = self.first_page.take() {
@@ -101,7 +102,6 @@ impl Guard {
 
         // Without `current_page` the page number cannot be checked; a page identical to
         // the previous one means the server ignored `page` and would repeat it forever.
-        let ids = ids::<R>(page);
         if page.reported_page().is_none() && !ids.is_empty() && ids == self.previous_ids {
             return Err(paging(format!(
                 "page {number} holds exactly the items of page {}; the server seems to \
@@ -127,13 +127,6 @@ pub(crate) fn check_page_number<T>(page: &Page<T>) -> Result<(), Error> {
         ))),
         _ => Ok(()),
     }
-}
-
-fn ids<R: PageRequest>(page: &Page<R::Item>) -> Vec<String> {
-    page.items()
-        .iter()
-        .map(|item| R::item_id(item).to_owned())
-        .collect()
 }
 
 fn paging(message: String) -> Error {

@@ -4,9 +4,11 @@
 //! Submodules: `page` (the page and whether another follows), `stream` (the state
 //! machine of the page stream), `items` (the item stream), `guard` (the checks that
 //! stop a misbehaving server from making them loop), `summary` (duplicates dropped,
-//! the counts a stream reports, and shortfalls). Knows no endpoint.
+//! the counts a stream reports, and shortfalls), `ids` (each item's id, read once
+//! for both). Knows no endpoint.
 
 mod guard;
+mod ids;
 mod items;
 mod page;
 mod stream;
@@ -45,7 +47,8 @@ pub trait PageRequest: Clone + fmt::Debug + Send + Sync + Unpin + 'static {
     /// Sends the request.
     fn fetch(self) -> impl Future<Output = Result<Page<Self::Item>, Error>> + Send + 'static;
 
-    /// An item's identity, for spotting a server that serves the same page again.
+    /// An item's identity, for dropping an item already yielded and spotting a server
+    /// that serves the same page again.
     fn item_id(item: &Self::Item) -> &str;
 }
 
@@ -166,8 +169,8 @@ impl<R: PageRequest> Paginator<R> {
     ///
     /// An item whose id was already yielded (it moved to a later page while the listing
     /// ran) is dropped and counted in the [`summary`](Pages::summary). For that, the
-    /// stream keeps the id of every item it has yielded (a `HashSet` of the id strings,
-    /// one per distinct item, held until the stream is dropped).
+    /// stream keeps the id of every item it has received (one copy of each distinct
+    /// id, in a `HashMap`, held until the stream is dropped).
     ///
     /// A listing that ends by itself with fewer items than the freshest `total`
     /// (counting the pages before its first one as full) yields [`Error::Incomplete`]

@@ -17,6 +17,7 @@ use futures::future::BoxFuture;
 use futures::stream::{FusedStream, FuturesOrdered, Stream, StreamExt};
 
 use super::guard::Guard;
+use super::ids::PageIds;
 use super::summary::{ListingSummary, Tally};
 use super::{Page, PageRequest, StreamOptions};
 use crate::error::Error;
@@ -81,8 +82,9 @@ impl<R: PageRequest> Engine<R> {
         }
         if let Some(page) = after {
             engine.per_page = page.per_page();
-            engine.guard = Guard::after::<R>(&page);
-            engine.tally = Tally::after::<R>(&page);
+            let (tally, ids) = Tally::after::<R>(&page);
+            engine.guard = Guard::after(&page, ids.numbers);
+            engine.tally = tally;
             engine.next_request = page.current_page().saturating_add(1);
             let has_next = engine.tally.more_after(&page);
             engine.last = Some(Last {
@@ -167,12 +169,16 @@ impl<R: PageRequest> Engine<R> {
     /// cap, and decides the end by the freshest `total_pages` (with concurrency, a page
     /// answered earlier than the one before it may carry an older count).
     fn receive(&mut self, stamp: u64, result: Result<Page<R::Item>, Error>) {
-        let checked = result.and_then(|page| self.guard.check::<R>(&page).map(|()| page));
-        let mut page = match checked {
-            Ok(page) => page,
+        // Each item's id is read and copied once, for both the guard and the tally.
+        let checked = result.and_then(|page| {
+            let PageIds { numbers, fresh } = self.tally.number::<R>(&page);
+            self.guard.check(&page, numbers).map(|()| (page, fresh))
+        });
+        let (mut page, fresh) = match checked {
+            Ok(checked) => checked,
             Err(error) => return self.fail(error),
         };
-        self.tally.accept::<R>(stamp, &mut page);
+        self.tally.accept(stamp, &mut page, &fresh);
         self.per_page = page.per_page();
         let has_next = self.tally.more_after(&page);
         let mut capped = false;

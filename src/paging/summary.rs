@@ -3,8 +3,7 @@
 //! freshest `total` and `total_pages` the server sent, and whether a listing that
 //! ended came up short of that `total`.
 
-use std::collections::HashSet;
-
+use super::ids::{Ids, PageIds};
 use super::{Page, PageRequest};
 
 /// What a listing stream has done so far, from
@@ -46,8 +45,8 @@ impl ListingSummary {
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     summary: ListingSummary,
-    /// The ids yielded so far: one `String` per distinct item of the listing.
-    seen: HashSet<String>,
+    /// The ids seen so far: one copy per distinct item of the listing.
+    ids: Ids,
     /// The page the stream starts at, until its first page says its `per_page`.
     first_page: Option<u32>,
     /// The answer received last, in time (not page order).
@@ -72,24 +71,27 @@ impl Tally {
     }
 
     /// The tally of a listing that continues after `page`, answered before any page
-    /// the stream fetches (stamp 0).
-    pub(crate) fn after<R: PageRequest>(page: &Page<R::Item>) -> Self {
+    /// the stream fetches (stamp 0), and the ids of `page`'s items (now seen).
+    pub(crate) fn after<R: PageRequest>(page: &Page<R::Item>) -> (Self, PageIds) {
         let pages_before = u64::from(page.current_page().saturating_sub(1));
         let mut tally = Tally::default();
         tally.summary.items_before =
             pages_before * u64::from(page.per_page()) + page.items().len() as u64;
-        tally.seen = page
-            .items()
-            .iter()
-            .map(|item| R::item_id(item).to_owned())
-            .collect();
+        let ids = tally.number::<R>(page);
         tally.freshen(0, page);
-        tally
+        (tally, ids)
     }
 
-    /// Takes the next page in order, answered at `stamp`: drops the items already
-    /// yielded, and notes what it says if it is the freshest answer yet.
-    pub(crate) fn accept<R: PageRequest>(&mut self, stamp: u64, page: &mut Page<R::Item>) {
+    /// The ids of `page`'s items, the next page in order (each id is copied once,
+    /// the first time it is seen): for the guard, and for [`accept`](Tally::accept).
+    pub(crate) fn number<R: PageRequest>(&mut self, page: &Page<R::Item>) -> PageIds {
+        self.ids.number::<R>(page)
+    }
+
+    /// Takes the next page in order, answered at `stamp`, whose items carry an id not
+    /// seen before where `fresh` says so: drops the others (already yielded), and
+    /// notes what the page says if it is the freshest answer yet.
+    pub(crate) fn accept<T>(&mut self, stamp: u64, page: &mut Page<T>, fresh: &[bool]) {
         if let Some(first) = self.first_page.take() {
             // Counted with the page size the server applies, which may be below the
             // one asked for.
@@ -98,8 +100,8 @@ impl Tally {
         }
         self.freshen(stamp, page);
         let before = page.items().len();
-        let seen = &mut self.seen;
-        page.retain(|item| seen.insert(R::item_id(item).to_owned()));
+        let mut fresh = fresh.iter();
+        page.retain(|_| fresh.next().copied().unwrap_or(true));
         self.summary.duplicates_dropped += (before - page.items().len()) as u64;
         self.summary.pages_fetched += 1;
     }

@@ -18,9 +18,10 @@ use crate::model::Pagination;
 
 type Gates = Arc<Mutex<HashMap<u32, oneshot::Receiver<Page<String>>>>>;
 
-/// A listing whose page `n` is answered when the test sends it on gate `n`.
+/// A listing whose page `n` is answered when the test sends it on gate `n`; its
+/// items are their own ids.
 #[derive(Clone, Debug)]
-struct Gated {
+pub(super) struct Gated {
     page: u32,
     gates: Gates,
 }
