@@ -12,6 +12,8 @@
 //! which must be empty (convergence).
 //!
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a quick smoke version.
+//! With `SYNC_TRACE` set it prints the pacer's log (`tallyfy_groups::pacing`, debug):
+//! the windows it learned, each 429's wait, whether the headers were believed.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -40,6 +42,13 @@ const SMOKE: Setup = Setup {
 };
 
 fn main() -> ExitCode {
+    if std::env::var_os("SYNC_TRACE").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "tallyfy_groups::pacing=debug",
+            ))
+            .init();
+    }
     let setup = if std::env::args().any(|a| a == "--bench") {
         FULL
     } else {

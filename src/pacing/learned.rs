@@ -11,6 +11,7 @@
 //! earlier than thought). Pure state on tokio's clock, driven by
 //! [`super::RateLimiter`]; it never sleeps.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -20,6 +21,9 @@ use tokio::time::Instant;
 const MIN_LENGTH: Duration = Duration::from_secs(2);
 /// The most windows learned at once (Laravel routes rarely declare more than two).
 const MAX_WINDOWS: usize = 4;
+/// The send times kept, the latest ones: a window of `n` up to this many is placed by
+/// its count (see [`Learned::throttled`]); a longer one by the cycle's first send.
+const RECENT: usize = 1024;
 
 /// The windows learned so far, and when the current cycle's first request went.
 #[derive(Debug, Default)]
@@ -27,6 +31,10 @@ pub(crate) struct Learned {
     windows: Vec<Learnt>,
     /// The first request sent since the last throttle wave's pause began (or ever).
     first_send: Option<Instant>,
+    /// When the latest sends went, oldest first (at most `RECENT`).
+    recent: VecDeque<Instant>,
+    /// Sends so far: the next one's sequence number.
+    sent: u64,
 }
 
 /// One learned window.
@@ -47,6 +55,11 @@ impl Learned {
     /// and counts in every one.
     pub(crate) fn sending(&mut self, now: Instant) {
         self.first_send.get_or_insert(now);
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(now);
+        self.sent += 1;
         for window in &mut self.windows {
             if window.ends.is_none_or(|ends| ends <= now) {
                 window.ends = Some(now + window.length);
@@ -67,14 +80,20 @@ impl Learned {
             .max()
     }
 
-    /// A 429 answered at `now`, refused by a window of `limit` requests ending at the
-    /// latest at `ends` (what its `Reset` and `Retry-After` say). A window it shows
-    /// (`MIN_LENGTH` or longer) is learned, or corrected if already known: it is used
-    /// up until `ends`. Only the first 429 of a throttle wave (`new_wave`) counts;
-    /// the next send after it starts a new cycle.
+    /// A 429 answered at `now` to send number `refused` (counted from 0), refused by a
+    /// window of `limit` requests ending at the latest at `ends` (what its `Reset` and
+    /// `Retry-After` say). A window it shows (`MIN_LENGTH` or longer) is learned, or
+    /// corrected if already known: it is used up until `ends`. A new window opened at
+    /// the cycle's first send, or later: it holds `limit` requests, so it cannot have
+    /// opened before the `limit`-th send before the refused one (after an idle spell
+    /// longer than the window, the sends before it fell in windows of their own, and
+    /// counting from the first would learn a window as long as the spell). Only the
+    /// first 429 of a throttle wave (`new_wave`) counts; the next send after it starts
+    /// a new cycle.
     pub(crate) fn throttled(
         &mut self,
         now: Instant,
+        refused: u64,
         limit: Option<u64>,
         ends: Option<Instant>,
         new_wave: bool,
@@ -102,9 +121,10 @@ impl Learned {
             known.used = n;
             return;
         }
-        let Some(opened) = first_send else {
+        let Some(first_send) = first_send else {
             return;
         };
+        let opened = first_send.max(self.sent_at(refused.checked_sub(n)).unwrap_or(first_send));
         let length = ends.saturating_duration_since(opened);
         if length < MIN_LENGTH {
             return;
@@ -124,6 +144,13 @@ impl Learned {
             window_ms = length.as_millis() as u64,
             "learned a rate-limit window from a 429"
         );
+    }
+
+    /// When send number `seq` went, if it is among the ones kept.
+    fn sent_at(&self, seq: Option<u64>) -> Option<Instant> {
+        let oldest = self.sent - self.recent.len() as u64;
+        let index = seq?.checked_sub(oldest)?;
+        self.recent.get(usize::try_from(index).ok()?).copied()
     }
 
     /// The windows learned, `(n, length)` each, in the order they were learned.
@@ -153,7 +180,7 @@ mod tests {
         }
         assert_eq!(learned.blocked_until(t0), None, "nothing learned yet");
         let now = t0 + Duration::from_millis(60);
-        learned.throttled(now, Some(20), Some(t0 + secs(5)), true);
+        learned.throttled(now, 27, Some(20), Some(t0 + secs(5)), true);
         assert_eq!(learned.windows(), [(20, secs(5))]);
         assert_eq!(learned.blocked_until(now), Some(t0 + secs(5)));
         let open = t0 + secs(6);
@@ -163,6 +190,21 @@ mod tests {
         }
         assert_eq!(learned.blocked_until(open), Some(open + secs(5)));
         assert_eq!(learned.blocked_until(open + secs(5)), None);
+    }
+
+    // Proves a window after an idle spell is placed by its count: 10 sends, 10 s idle,
+    // then 25 sends; the 21st of those is refused with the window ending 5 s after
+    // them. The window of 20 opened at the first of them (20 sends before the refused
+    // one), not at the first send ever: 20 per 5 s, not per 15 s.
+    #[tokio::test(start_paused = true)]
+    async fn a_window_after_an_idle_spell_is_placed_by_its_count() {
+        let mut learned = Learned::default();
+        let t0 = Instant::now();
+        (0..10).for_each(|_| learned.sending(t0));
+        let burst = t0 + secs(10);
+        (0..25).for_each(|_| learned.sending(burst));
+        learned.throttled(burst, 30, Some(20), Some(burst + secs(5)), true);
+        assert_eq!(learned.windows(), [(20, secs(5))]);
     }
 
     // Proves what is not learned: a window under 2 s (a token bucket's), a 429
@@ -179,7 +221,7 @@ mod tests {
         ] {
             let mut learned = Learned::default();
             learned.sending(t0);
-            learned.throttled(t0, limit, ends, true);
+            learned.throttled(t0, 0, limit, ends, true);
             assert_eq!(learned.windows(), [], "{limit:?} {ends:?}");
         }
     }
@@ -192,11 +234,11 @@ mod tests {
         let mut learned = Learned::default();
         let t0 = Instant::now();
         learned.sending(t0);
-        learned.throttled(t0, Some(2), Some(t0 + secs(4)), true);
+        learned.throttled(t0, 0, Some(2), Some(t0 + secs(4)), true);
         let open = t0 + secs(4);
         learned.sending(open);
         let now = open + Duration::from_millis(10);
-        learned.throttled(now, Some(2), Some(open + secs(5)), true);
+        learned.throttled(now, 1, Some(2), Some(open + secs(5)), true);
         assert_eq!(learned.windows(), [(2, secs(5))]);
         assert_eq!(learned.blocked_until(now), Some(open + secs(5)));
     }

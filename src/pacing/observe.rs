@@ -56,6 +56,7 @@ impl RateLimiter {
         let sent_later = state.in_flight.range(permit.seq + 1..).count() as u64;
         state.window.update(
             now,
+            permit.seq,
             signals.remaining,
             signals.limit,
             signals.reset,
@@ -116,7 +117,9 @@ impl RateLimiter {
         // Both are the latest the refusing window can end; the earlier is the closer.
         let ends = signals.asked.into_iter().chain(signals.reset_said).min();
         let ends = ends.map(|wait| now + wait.min(LONGEST_WAIT));
-        state.learned.throttled(now, signals.limit, ends, new_wave);
+        state
+            .learned
+            .throttled(now, permit.seq, signals.limit, ends, new_wave);
         let asked = signals.retry_after.duration();
         let mut rate = None;
         if new_wave {

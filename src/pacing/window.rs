@@ -18,6 +18,8 @@ pub(crate) struct Window {
     limit: Option<u64>,
     /// Requests sent since the last update, which a fresh window may already count.
     sent_since_update: u64,
+    /// The send number of the request whose answer gave `remaining`.
+    updated_by: Option<u64>,
 }
 
 impl Window {
@@ -26,10 +28,15 @@ impl Window {
     /// in `remaining`, so they are taken off it (a conservative estimate). Requests
     /// sent before it and not answered yet reached the server first, so its count
     /// already holds them; taking them off again would stop sending early (with
-    /// answers out of order, a burst of 10 ended at 8).
+    /// answers out of order, a burst of 10 ended at 8). `seq` is the answered
+    /// request's send number: an answer to a request sent before the one that gave
+    /// the count is older news and cannot raise it, reset said or not (Laravel's
+    /// passing answers say none, and a late `Remaining: 3` after a `2` made the model
+    /// vouch for a request the window refused, so it was not believed for a minute).
     pub(crate) fn update(
         &mut self,
         now: Instant,
+        seq: u64,
         remaining: Option<u64>,
         limit: Option<u64>,
         reset: Option<Duration>,
@@ -42,15 +49,23 @@ impl Window {
             return;
         };
         let mut estimate = remaining.saturating_sub(sent_later);
-        // Answers come back out of order: within a window the lowest count wins.
-        if let (Some(current), Some(reset_at)) = (self.remaining, self.reset_at)
-            && reset_at > now
+        // Answers come back out of order: within a window the lowest count wins, and
+        // an older answer never raises the count.
+        let older = self.updated_by.is_some_and(|by| seq < by);
+        if let Some(current) = self.remaining
+            && (older || self.reset_at.is_some_and(|reset_at| reset_at > now))
         {
             estimate = estimate.min(current);
+        }
+        if older && self.remaining.is_some() {
+            // Older news: the count may only drop; the rest stays the newer answer's.
+            self.remaining = Some(estimate);
+            return;
         }
         self.remaining = Some(estimate);
         self.reset_at = reset.map(|reset| now + reset);
         self.sent_since_update = 0;
+        self.updated_by = Some(seq);
     }
 
     /// When sending must wait for the reset: nothing is left and the reset is ahead.
@@ -65,6 +80,8 @@ impl Window {
                 .limit
                 .map(|limit| limit.saturating_sub(self.sent_since_update));
             self.reset_at = None;
+            // A fresh window: answers from before it say nothing of it.
+            self.updated_by = None;
         }
         match (self.remaining, self.reset_at) {
             (Some(0), Some(reset_at)) => Some(reset_at),
@@ -109,7 +126,7 @@ mod tests {
         let mut window = Window::default();
         let t0 = Instant::now();
         assert_eq!(window.blocked_until(t0), None);
-        window.update(t0, Some(2), Some(3), Some(Duration::from_secs(5)), 0);
+        window.update(t0, 0, Some(2), Some(3), Some(Duration::from_secs(5)), 0);
         let reset = t0 + Duration::from_secs(5);
         for _ in 0..2 {
             assert_eq!(window.blocked_until(t0), None);
@@ -129,9 +146,28 @@ mod tests {
         let mut window = Window::default();
         let t0 = Instant::now();
         let reset = Some(Duration::from_secs(1));
-        window.update(t0, Some(0), None, reset, 0);
-        window.update(t0, Some(5), None, reset, 0);
+        window.update(t0, 1, Some(0), None, reset, 0);
+        window.update(t0, 2, Some(5), None, reset, 0);
         assert_eq!(window.blocked_until(t0), Some(t0 + Duration::from_secs(1)));
+    }
+
+    // Proves an answer to an earlier request, arriving after a later one's, cannot
+    // raise the count when no reset is said (Laravel's passing answers): 2 left after
+    // request 8's answer, then request 7's says 3 with 1 sent after it in flight: still
+    // 2, not vouching for a third. A newer answer (a fresh window's 99) does raise it.
+    #[tokio::test(start_paused = true)]
+    async fn older_answers_do_not_raise_a_count_without_reset() {
+        let mut window = Window::default();
+        let t0 = Instant::now();
+        window.update(t0, 8, Some(2), Some(100), None, 0);
+        window.update(t0, 7, Some(3), Some(100), None, 0);
+        assert!(window.take() && window.take());
+        assert!(
+            !window.take(),
+            "the model vouched for a request the window refuses"
+        );
+        window.update(t0, 12, Some(99), Some(100), None, 0);
+        assert!(window.take());
     }
 
     // Proves requests still in flight are taken off the server's remaining count.
@@ -139,7 +175,7 @@ mod tests {
     async fn in_flight_requests_count_against_remaining() {
         let mut window = Window::default();
         let t0 = Instant::now();
-        window.update(t0, Some(3), None, Some(Duration::from_secs(1)), 3);
+        window.update(t0, 0, Some(3), None, Some(Duration::from_secs(1)), 3);
         assert_eq!(window.blocked_until(t0), Some(t0 + Duration::from_secs(1)));
         assert!(Window::explains(Some(0), Some(Duration::ZERO)));
         assert!(!Window::explains(Some(0), None));

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use tallyfy_groups_sandbox::SandboxLimit;
 
-use crate::simulate::{LATENCY, Run, Server, run};
+use std::sync::{Arc, Mutex};
+
+use crate::simulate::{LATENCY, Run, Server, run, run_shared};
 use tallyfy_groups::RateLimiter;
 
 const PAGES: u64 = 100;
@@ -105,4 +107,42 @@ async fn laravel_hourly_quota_is_waited_out_in_one_wave() {
         paced.took.as_secs_f64() <= 1.01 * (hour * 3).as_secs_f64(),
         "{paced:?}"
     );
+}
+
+// Proves a window is learned as long as it is, not as long as the idle spell before
+// it, as `benches/sync.rs` (#29) meets it: a client lists 10 pages, is idle two
+// windows (the plan), then sends 100 requests through 4 workers, each one at a time
+// (the apply's read-modify-writes at concurrency 4). Counting the window from the
+// client's first send ever learned 20 per 15 s (the bench at 2.76 × its floor);
+// counted back 20 sends from the refused one it is 20 per 5 s: ≤ 4 × 429, none after
+// the first window of the run, and the run within 1.1 × its floor.
+#[tokio::test(start_paused = true)]
+async fn laravel_window_after_an_idle_spell_is_learned_by_its_count() {
+    const RUN: u64 = 100;
+    const FOUR: usize = 4;
+    let limit = SandboxLimit::laravel(&[(20, WINDOW)]);
+    let t0 = tokio::time::Instant::now();
+    let server = Arc::new(Mutex::new(Server::new(limit)));
+    let limiter = RateLimiter::new();
+    let warm_up = run_shared(&server, limiter.clone(), 10, FOUR).await;
+    assert_eq!(warm_up.throttled(), 0, "{warm_up:?}");
+    tokio::time::sleep(WINDOW * 2).await;
+    let started = tokio::time::Instant::now();
+    let paced = run_shared(&server, limiter, RUN, FOUR).await;
+    let floor =
+        WINDOW * (RUN.div_ceil(N) as u32 - 1) + LATENCY * (N.div_ceil(FOUR as u64) as u32 + 1);
+    println!(
+        "{limit} after an idle spell, 4 workers: paced {:?} = {:.3} × floor {floor:?}, {} × 429 at {:?}",
+        paced.took,
+        paced.took.as_secs_f64() / floor.as_secs_f64(),
+        paced.throttled(),
+        paced.refusals
+    );
+    assert!(paced.throttled() <= FOUR, "{paced:?}");
+    assert_eq!(paced.throttled_after(started - t0 + WINDOW), 0, "{paced:?}");
+    assert!(
+        paced.took.as_secs_f64() <= 1.1 * floor.as_secs_f64(),
+        "{paced:?}"
+    );
+    assert!(paced.took >= floor, "the floor is a floor: {paced:?}");
 }

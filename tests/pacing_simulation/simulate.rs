@@ -99,7 +99,17 @@ impl Run {
 /// through: paced by `limiter`, or (`limiter` unpaced) sleeping each 429's
 /// `Retry-After` before trying again.
 pub(crate) async fn run(server: Server, limiter: RateLimiter, pages: u64, workers: usize) -> Run {
-    let server = Arc::new(Mutex::new(server));
+    run_shared(&Arc::new(Mutex::new(server)), limiter, pages, workers).await
+}
+
+/// [`run`] on a server that outlives it (runs one after the other, its windows and
+/// counts carried over); the run's refusals are taken from the server.
+pub(crate) async fn run_shared(
+    server: &Arc<Mutex<Server>>,
+    limiter: RateLimiter,
+    pages: u64,
+    workers: usize,
+) -> Run {
     let next = Arc::new(Mutex::new(0u64));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
