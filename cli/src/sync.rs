@@ -217,6 +217,32 @@ pub async fn undo(
     report(&with_progress(client, requests, plan.apply(&groups, 1)).await)
 }
 
+/// The quotas a plan's estimate assumes, and how to name them: the declared ones
+/// (`--quota`), else the rate the pacer measured while reading (after a 429 without
+/// quota headers: its requests per second, as a per-minute quota), else Tallyfy's
+/// published ones.
+fn estimate_quotas(
+    declared: Vec<(u32, Duration)>,
+    measured: Option<f64>,
+) -> (Vec<(u32, Duration)>, &'static str) {
+    if !declared.is_empty() {
+        return (declared, "the declared quotas");
+    }
+    match measured.filter(|rate| rate.is_finite() && *rate > 0.0) {
+        Some(rate) => {
+            let per_minute = (rate * 60.0).floor().clamp(1.0, f64::from(u32::MAX)) as u32;
+            (
+                vec![(per_minute, Duration::from_secs(60))],
+                "the rate measured while reading",
+            )
+        }
+        None => (
+            PUBLISHED_QUOTAS.to_vec(),
+            "Tallyfy's published quotas (100/min, 1,000/h)",
+        ),
+    }
+}
+
 /// Runs `work` (an apply) under a progress display: on a terminal a bar of the
 /// requests sent out of about `requests`, with the rate limiter's waits and when they
 /// end; otherwise a line on stderr per wait.
@@ -280,16 +306,8 @@ fn report(outcomes: &[Outcome]) -> Result<(), Failure> {
 
 /// The plan as lines for a person, or as the documented JSON document.
 fn print_plan(plan: &Plan, json: bool, client: &Client) {
-    // A declared quota (--quota) overrides the published ones.
-    let declared = client.rate_limiter().quotas();
-    let (quotas, which) = if declared.is_empty() {
-        (
-            PUBLISHED_QUOTAS.to_vec(),
-            "Tallyfy's published quotas (100/min, 1,000/h)",
-        )
-    } else {
-        (declared, "the declared quotas")
-    };
+    let limiter = client.rate_limiter();
+    let (quotas, which) = estimate_quotas(limiter.quotas(), limiter.stats().adaptive_rate);
     let estimate = plan.estimate(&quotas);
     if json {
         let mut out = serde_json::to_value(plan).unwrap_or_default();
@@ -368,5 +386,27 @@ fn describe(change: &Change) -> String {
         }
         Change::Delete { id, name } => format!("- delete {name:?} ({id})"),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves the estimate's quotas: declared ones win, then a measured rate (as a
+    // per-minute quota), then the published ones; a nonsense rate is ignored.
+    #[test]
+    fn declared_then_measured_then_published() {
+        let declared = vec![(2, Duration::from_secs(10))];
+        assert_eq!(estimate_quotas(declared.clone(), Some(3.0)).0, declared);
+        let (measured, which) = estimate_quotas(Vec::new(), Some(2.5));
+        assert_eq!(measured, [(150, Duration::from_secs(60))]);
+        assert!(which.contains("measured"));
+        for rate in [None, Some(0.0), Some(f64::NAN)] {
+            assert_eq!(
+                estimate_quotas(Vec::new(), rate).0,
+                PUBLISHED_QUOTAS.to_vec()
+            );
+        }
     }
 }
