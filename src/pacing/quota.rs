@@ -1,64 +1,60 @@
-//! A declared quota (`n` requests per `period`), enforced with `governor`'s GCRA on
-//! tokio's clock, so a paused test clock drives it too. Requests are spread evenly, one
-//! every `period / n`, with no burst: a burst could put more than `n` requests into one
-//! of the server's fixed windows. It only answers "when may the next one go".
+//! A declared quota (`n` requests per `period`) as a GCRA without burst: requests
+//! are spread evenly, one every `period / n`, so no burst can put more than `n` into
+//! one of the server's fixed windows. One struct and two calls, on tokio's clock (a
+//! paused test clock drives it too), the time passed in. It only answers "when may
+//! the next one go". (Hand-written: it replaced `governor`, whose keyed stores, clocks
+//! and burst handling this needs none of, and seven crates a build compiled for it.)
 
-use std::num::NonZeroU32;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use governor::clock::Clock;
-use governor::middleware::NoOpMiddleware;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota as Gcra, RateLimiter as Governor};
 use tokio::time::Instant;
 
 use crate::error::Error;
 
-/// Tokio's clock, as time elapsed since the quota was made.
-#[derive(Clone, Debug)]
-struct TokioClock {
-    start: Instant,
-}
-
-impl Clock for TokioClock {
-    type Instant = Duration;
-
-    fn now(&self) -> Duration {
-        self.start.elapsed()
-    }
-}
-
 /// `n` requests per `period`.
 pub(crate) struct Quota {
-    limiter: Governor<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>,
-    clock: TokioClock,
     n: u32,
     period: Duration,
+    /// `period / n`: the spacing between two requests.
+    interval: Duration,
+    /// The earliest instant the next request may go (the GCRA's theoretical arrival
+    /// time); `None` before the first.
+    next: Mutex<Option<Instant>>,
 }
 
 impl Quota {
     /// `n` per `period`; both must be positive, and `period / n` at least 1 ns.
     pub(crate) fn new(n: u32, period: Duration) -> Result<Quota, Error> {
-        let count = NonZeroU32::new(n).ok_or_else(|| Error::invalid("rate_limit", "n is 0"))?;
-        let interval = period / count.get();
-        let gcra = Gcra::with_period(interval)
-            .ok_or_else(|| Error::invalid("rate_limit", "the period is too short"))?;
-        let clock = TokioClock {
-            start: Instant::now(),
-        };
+        if n == 0 {
+            return Err(Error::invalid("rate_limit", "n is 0"));
+        }
+        let interval = period / n;
+        if interval.is_zero() {
+            return Err(Error::invalid("rate_limit", "the period is too short"));
+        }
         Ok(Quota {
-            limiter: Governor::direct_with_clock(gcra, clock.clone()),
-            clock,
             n,
             period,
+            interval,
+            next: Mutex::new(None),
         })
     }
 
     /// Takes a slot now (`None`) or says how long until one is free.
     pub(crate) fn try_take(&self) -> Option<Duration> {
-        match self.limiter.check() {
-            Ok(()) => None,
-            Err(not_until) => Some(not_until.wait_time_from(self.clock.now())),
+        self.try_take_at(Instant::now())
+    }
+
+    /// [`try_take`](Quota::try_take) at `now`.
+    pub(crate) fn try_take_at(&self, now: Instant) -> Option<Duration> {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        match *next {
+            Some(at) if at > now => Some(at - now),
+            _ => {
+                *next = Some(now + self.interval);
+                None
+            }
         }
     }
 }
@@ -87,6 +83,25 @@ mod tests {
         assert_eq!(quota.try_take(), Some(Duration::from_millis(1)));
         tokio::time::advance(Duration::from_millis(1)).await;
         assert_eq!(quota.try_take(), None);
+    }
+
+    // Proves the time passed in decides: a refused take does not move the next slot,
+    // and a take long after the last one is not owed a burst.
+    #[tokio::test(start_paused = true)]
+    async fn no_burst_after_idle() {
+        let quota = Quota::new(2, Duration::from_secs(2)).unwrap();
+        let start = Instant::now();
+        assert_eq!(quota.try_take_at(start), None);
+        let half = Duration::from_millis(500);
+        assert_eq!(quota.try_take_at(start + half), Some(half));
+        assert_eq!(
+            quota.try_take_at(start + half),
+            Some(half),
+            "a refusal takes nothing"
+        );
+        let later = start + Duration::from_secs(60);
+        assert_eq!(quota.try_take_at(later), None);
+        assert_eq!(quota.try_take_at(later), Some(Duration::from_secs(1)));
     }
 
     // Proves nonsense quotas are rejected with a clear error instead of a panic.
