@@ -317,10 +317,12 @@ impl ClientBuilder {
         self
     }
 
-    /// How often a read-modify-write (`modify`, the membership helpers, an `update`
-    /// with unset fields) re-applies its change when the read just before its PUT shows
-    /// that someone else changed the group; default 3.
-    /// After that it fails with [`Error::Conflict`]. `0`: fail at the first change seen.
+    /// How often a read-modify-write (`modify_membership`, the membership helpers, an
+    /// `update` with unset fields, a sync's updates) re-applies its change when the
+    /// read just before its PUT shows that someone else changed the group (then
+    /// [`Error::Conflict`]), and, separately, when the read that confirms its PUT does
+    /// not show the change (then [`Error::Unconfirmed`]); default 3. `0`: fail at the
+    /// first change seen.
     pub fn conflict_retries(mut self, retries: u32) -> Self {
         self.conflict_retries = retries;
         self

@@ -130,6 +130,26 @@ pub enum Error {
         /// How many times the change was planned and found stale.
         attempts: u32,
     },
+
+    /// A read-modify-write wrote its change, but a read after it did not show it
+    /// (another writer that read the group before our PUT wrote after it), and the
+    /// change applied again to the fresh copy was still not shown, each time. The
+    /// change may or may not be in place now: read the group. See
+    /// [`ClientBuilder::conflict_retries`](crate::ClientBuilder::conflict_retries).
+    #[error(
+        "group {group_id}: {change} not confirmed: after each of {attempts} writes, a \
+         later read showed {missing} (another writer overwrote it)"
+    )]
+    Unconfirmed {
+        /// The group's id.
+        group_id: String,
+        /// What was applied, e.g. `add members [7]`.
+        change: String,
+        /// What the last read lacked, e.g. `members [7] missing`.
+        missing: String,
+        /// How many times the change was written.
+        attempts: u32,
+    },
 }
 
 fn rate_limited_message(

@@ -210,7 +210,9 @@ impl UpdateGroup {
     /// second GET just before the PUT, and the merge again on the fresh copy if the
     /// group changed (at most
     /// [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
-    /// [`Error::Conflict`]).
+    /// [`Error::Conflict`]); then a read that confirms the fields set (see
+    /// [`Groups::modify_membership`]; [`Error::Unconfirmed`] when none shows them).
+    /// A complete update replaces the group whole and is not confirmed.
     pub async fn send(self) -> Result<Group, Error> {
         let (group, changes) = self.changes?;
         if changes.complete() {

@@ -6,9 +6,17 @@
 //! **What is guaranteed:** changes made through one [`Client`](crate::Client) and its
 //! clones are serialized per group, so none of them is lost. Changes by another writer
 //! (another process, the web app) are detected by a second read just before the PUT,
-//! and ours is re-applied on top of theirs. **What is not:** the API has no version
-//! check, so another writer's PUT that lands between that last read and our PUT is
-//! still overwritten.
+//! and ours is re-applied on top of theirs. After the PUT, a read taken after a short
+//! wait (at least the longest read-to-write span this client has seen, plus jitter)
+//! must show our change: if another writer that read before our PUT wrote after it,
+//! the change is applied again to what that read shows, at most
+//! [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
+//! [`Error::Unconfirmed`] names what is missing. A helper never returns `Ok` for a
+//! change that the read after it does not show. **What is not:** the API has no
+//! version check, so a writer that read before our PUT and writes only after our
+//! confirming read still drops our change unseen; so does one whose read-to-write span
+//! is longer than our wait. Writers that share a coordinator (a lock per group
+//! across processes) close that gap.
 
 use crate::core::Plan;
 use crate::error::Error;
@@ -108,14 +116,15 @@ impl Groups {
     /// Reads the group, lets `change` edit its membership, and writes every field back
     /// if anything changed. Returns the group as the API last sent it.
     ///
-    /// Any number of edits in one closure cost one read, one compare read and one PUT
-    /// (e.g. 500 additions). While it runs, other read-modify-writes of this group
+    /// Any number of edits in one closure cost one read, one compare read, one PUT and
+    /// one confirming read (e.g. 500 additions). While it runs, other read-modify-writes of this group
     /// through this client or its clones wait; other groups do not. Just before the PUT
     /// the group is read again; if someone else changed it, `change` runs again on the
     /// fresh copy (so it may run more than once and must only edit the `Membership`),
     /// at most [`conflict_retries`](crate::ClientBuilder::conflict_retries) times, then
-    /// [`Error::Conflict`]. A PUT by another writer landing after that last read is
-    /// still overwritten: the API offers no version check.
+    /// [`Error::Conflict`]. After the PUT the group is read again (see the module
+    /// docs): a change that read does not show is applied again, at most as often,
+    /// then [`Error::Unconfirmed`]. Returns that confirming read.
     pub async fn modify_membership(
         &self,
         group_id: &str,

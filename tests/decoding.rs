@@ -224,21 +224,34 @@ async fn unknown_keys_are_never_written_back_to_the_server() {
     let mut sent = reference_group();
     sent["description"] = Value::Null;
     sent["is_system"] = json!(true);
+    let mut after = sent.clone();
+    after["members"] = json!([1001, 1005, 7]);
+    let puts = Puts::default();
     server
         .mock_async(|when, then| {
-            when.method(GET).path(group_path());
+            when.method(GET).path(group_path()).is_true(puts.after(0));
             then.status(200).json_body(json!({ "data": sent }));
         })
         .await;
     let put = server
         .mock_async(|when, then| {
-            when.method(PUT).path(group_path()).json_body(json!({
-                "name": "Sales Team",
-                "members": [1001, 1005, 7],
-                "guests": ["client.a@example.com"]
-            }));
+            when.method(PUT)
+                .path(group_path())
+                .json_body(json!({
+                    "name": "Sales Team",
+                    "members": [1001, 1005, 7],
+                    "guests": ["client.a@example.com"]
+                }))
+                .is_true(puts.recording());
             then.status(201)
                 .json_body(json!({ "data": reference_group() }));
+        })
+        .await;
+    // The confirming read after the PUT.
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({ "data": after }));
         })
         .await;
     client(&server)

@@ -89,19 +89,29 @@ async fn create_with_description_sends_it() {
 #[tokio::test]
 async fn update_of_null_description_group_sends_no_description() {
     let server = MockServer::start_async().await;
+    let puts = Puts::default();
     let get = server
         .mock_async(|when, then| {
-            when.method(GET).path(group_path());
+            when.method(GET).path(group_path()).is_true(puts.after(0));
             then.status(200).json_body(null_description_group());
         })
         .await;
+    let mut renamed = null_description_group();
+    renamed["data"]["name"] = json!("Renamed");
     let put = server
         .mock_async(|when, then| {
             when.method(PUT)
                 .path(group_path())
                 .json_body(json!({"name": "Renamed", "members": [1001], "guests": []}))
-                .is_true(has_no_description);
-            then.status(201).json_body(null_description_group());
+                .is_true(has_no_description)
+                .is_true(puts.recording());
+            then.status(201).json_body(renamed.clone());
+        })
+        .await;
+    let confirm = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(renamed);
         })
         .await;
     client(&server)
@@ -111,9 +121,11 @@ async fn update_of_null_description_group_sends_no_description() {
         .send()
         .await
         .unwrap();
-    // The read, and the compare read just before the PUT (see tests/membership.rs).
+    // The read, and the compare read just before the PUT (see tests/membership.rs);
+    // then the read that confirms the new name.
     get.assert_calls_async(2).await;
     put.assert_calls_async(1).await;
+    confirm.assert_calls_async(1).await;
 }
 
 // Proves a blank new description is refused before anything is sent (the API cannot

@@ -1,6 +1,8 @@
 //! Membership changes by read-modify-write: every other field survives, an empty
 //! change sends no PUT, a change by another writer seen just before the PUT is kept,
-//! and a group that keeps changing ends in `Error::Conflict`.
+//! a write another writer overwrites just after it is applied again, one no read
+//! shows ends in `Error::Unconfirmed`, and a group that keeps changing ends in
+//! `Error::Conflict`. The mocked group is stateful (`Puts`): reads after a PUT show it.
 
 mod common;
 
@@ -22,24 +24,45 @@ fn current_group() -> Value {
     }})
 }
 
-/// Serves the current group on GET and expects exactly `put_body` on PUT.
+/// `group` as a PUT of `body` leaves it: its members and guests, a later timestamp.
+fn written(mut group: Value, body: &Value) -> Value {
+    group["data"]["members"] = body["members"].clone();
+    group["data"]["guests"] = body["guests"].clone();
+    group["data"]["last_updated"] = json!("2023-06-20T10:10:00Z");
+    group
+}
+
+/// Serves the current group on GET until a PUT came, expects exactly `put_body` on
+/// PUT, and then serves the group as that PUT left it (so the confirming read sees
+/// it). Returns the GET mock before the PUT, the PUT's and the GET mock after it.
 async fn expect_put(
     server: &MockServer,
     put_body: Value,
-) -> (httpmock::Mock<'_>, httpmock::Mock<'_>) {
+) -> (httpmock::Mock<'_>, httpmock::Mock<'_>, httpmock::Mock<'_>) {
+    let after = written(current_group(), &put_body);
+    let puts = Puts::default();
     let get = server
         .mock_async(|when, then| {
-            when.method(GET).path(group_path());
+            when.method(GET).path(group_path()).is_true(puts.after(0));
             then.status(200).json_body(current_group());
         })
         .await;
     let put = server
         .mock_async(|when, then| {
-            when.method(PUT).path(group_path()).json_body(put_body);
-            then.status(201).json_body(current_group());
+            when.method(PUT)
+                .path(group_path())
+                .json_body(put_body)
+                .is_true(puts.recording());
+            then.status(201).json_body(after.clone());
         })
         .await;
-    (get, put)
+    let confirm = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(after);
+        })
+        .await;
+    (get, put, confirm)
 }
 
 // Proves add_members keeps name, description, the other members (string ids included)
@@ -47,7 +70,7 @@ async fn expect_put(
 #[tokio::test]
 async fn add_members_preserves_everything_else() {
     let server = MockServer::start_async().await;
-    let (get, put) = expect_put(
+    let (get, put, confirm) = expect_put(
         &server,
         json!({
             "name": "Sales Team", "description": "Handles all sales inquiries.",
@@ -55,21 +78,27 @@ async fn add_members_preserves_everything_else() {
         }),
     )
     .await;
-    client(&server)
+    let group = client(&server)
         .groups()
         .add_members(GROUP_ID, [1005, 2002])
         .await
         .unwrap();
-    // The read, and the compare read just before the PUT.
+    // The read, and the compare read just before the PUT; then one read to confirm.
     get.assert_calls_async(2).await;
     put.assert_calls_async(1).await;
+    confirm.assert_calls_async(1).await;
+    assert_eq!(
+        group.member_ids().unwrap(),
+        [1001, 1005, 2002],
+        "the confirming read"
+    );
 }
 
 // Proves remove_members removes only the named members.
 #[tokio::test]
 async fn remove_members_preserves_everything_else() {
     let server = MockServer::start_async().await;
-    let (_, put) = expect_put(
+    let (_, put, _) = expect_put(
         &server,
         json!({
             "name": "Sales Team", "description": "Handles all sales inquiries.",
@@ -89,7 +118,7 @@ async fn remove_members_preserves_everything_else() {
 #[tokio::test]
 async fn guests_change_preserves_members() {
     let server = MockServer::start_async().await;
-    let (_, put) = expect_put(
+    let (_, put, _) = expect_put(
         &server,
         json!({
             "name": "Sales Team", "description": "Handles all sales inquiries.",
@@ -105,7 +134,7 @@ async fn guests_change_preserves_members() {
     put.assert_calls_async(1).await;
 
     let other = MockServer::start_async().await;
-    let (_, put) = expect_put(
+    let (_, put, _) = expect_put(
         &other,
         json!({
             "name": "Sales Team", "description": "Handles all sales inquiries.",
@@ -193,6 +222,11 @@ fn changed_group() -> Value {
 #[tokio::test]
 async fn change_between_read_and_put_is_kept() {
     let server = MockServer::start_async().await;
+    let both = json!({
+        "name": "Sales Team", "description": "Handles all sales inquiries.",
+        "members": [1001, 1005, 9001, 2002], "guests": ["client.a@example.com"]
+    });
+    let puts = Puts::default();
     let first = server
         .mock_async(|when, then| {
             when.method(GET).path(group_path()).is_true(first_n(1));
@@ -201,17 +235,23 @@ async fn change_between_read_and_put_is_kept() {
         .await;
     let later = server
         .mock_async(|when, then| {
-            when.method(GET).path(group_path());
+            when.method(GET).path(group_path()).is_true(puts.after(0));
             then.status(200).json_body(changed_group());
         })
         .await;
     let put = server
         .mock_async(|when, then| {
-            when.method(PUT).path(group_path()).json_body(json!({
-                "name": "Sales Team", "description": "Handles all sales inquiries.",
-                "members": [1001, 1005, 9001, 2002], "guests": ["client.a@example.com"]
-            }));
-            then.status(201).json_body(changed_group());
+            when.method(PUT)
+                .path(group_path())
+                .json_body(both.clone())
+                .is_true(puts.recording());
+            then.status(201).json_body(written(changed_group(), &both));
+        })
+        .await;
+    let confirm = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(written(changed_group(), &both));
         })
         .await;
     client(&server)
@@ -222,6 +262,100 @@ async fn change_between_read_and_put_is_kept() {
     first.assert_calls_async(1).await;
     later.assert_calls_async(2).await;
     put.assert_calls_async(1).await;
+    confirm.assert_calls_async(1).await;
+}
+
+// Proves a write that another writer overwrites right after it (they read before our
+// PUT and wrote after it) is caught by the confirming read and applied again on top
+// of theirs: the second PUT carries their 9001 and our 2002, and the call returns
+// only once a read shows 2002.
+#[tokio::test]
+async fn write_overwritten_after_the_put_is_applied_again() {
+    let server = MockServer::start_async().await;
+    let ours = json!({
+        "name": "Sales Team", "description": "Handles all sales inquiries.",
+        "members": [1001, 1005, 2002], "guests": ["client.a@example.com"]
+    });
+    let again = json!({
+        "name": "Sales Team", "description": "Handles all sales inquiries.",
+        "members": [1001, 1005, 9001, 2002], "guests": ["client.a@example.com"]
+    });
+    let puts = Puts::default();
+    for (n, state) in [(0, current_group()), (1, changed_group())] {
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(group_path()).is_true(puts.after(n));
+                then.status(200).json_body(state);
+            })
+            .await;
+    }
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(group_path())
+                .is_true(puts.recording());
+            then.status(201).json_body(written(current_group(), &ours));
+        })
+        .await;
+    let last = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path()).is_true(puts.after(2));
+            then.status(200).json_body(written(changed_group(), &again));
+        })
+        .await;
+    let group = client(&server)
+        .groups()
+        .add_members(GROUP_ID, [2002])
+        .await
+        .unwrap();
+    put.assert_calls_async(2).await;
+    assert_eq!(puts.bodies(), [ours, again]);
+    last.assert_calls_async(1).await;
+    assert_eq!(group.member_ids().unwrap(), [1001, 1005, 9001, 2002]);
+}
+
+// Proves a write that no later read shows ends in Error::Unconfirmed (not Ok) after
+// 1 + conflict_retries writes, naming the group and the missing member.
+#[tokio::test]
+async fn write_never_seen_is_unconfirmed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(current_group());
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT);
+            then.status(201).json_body(current_group());
+        })
+        .await;
+    let client = builder(server.base_url())
+        .retry_policy(immediate())
+        .conflict_retries(1)
+        .build()
+        .unwrap();
+    let err = client
+        .groups()
+        .add_members(GROUP_ID, [2002])
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Unconfirmed {
+            group_id,
+            missing,
+            attempts,
+            ..
+        } => {
+            assert_eq!(group_id, GROUP_ID);
+            assert_eq!(missing, "members [2002] missing");
+            assert_eq!(*attempts, 2);
+        }
+        other => panic!("expected Unconfirmed, got {other:?}"),
+    }
+    assert!(err.to_string().contains("2002"), "{err}");
+    put.assert_calls_async(2).await;
 }
 
 /// A matcher true on every other request it sees (1st, 3rd, …).

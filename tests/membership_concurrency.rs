@@ -38,8 +38,9 @@ async fn member_set(client: &Client, id: &str) -> BTreeSet<i64> {
 }
 
 // Proves 50 concurrent add_members through one client lose nothing (all 50 present),
-// and that they were serialized, not raced and repaired: exactly 3 requests each
-// (read, compare read, PUT), so no compare read ever found a change.
+// and that they were serialized, not raced and repaired: exactly 4 requests each
+// (read, compare read, PUT, confirming read), so no compare read ever found a change
+// and no confirming read missed one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_adds_through_one_client() {
     let sandbox = sandbox().start().await;
@@ -54,14 +55,14 @@ async fn fifty_concurrent_adds_through_one_client() {
     let requests = sandbox.request_count() - before;
     eprintln!("membership writes: 50 single-member changes, {requests} requests");
     assert_eq!(
-        requests, 150,
-        "one read, one compare read and one PUT per change"
+        requests, 200,
+        "one read, one compare read, one PUT and one confirming read per change"
     );
     assert_eq!(member_set(&client, &group.id).await, (5000..5050).collect());
 }
 
 // Proves the lock is shared by clones: 50 spawned tasks, each with its own clone of
-// the client, end with all 50 members and exactly 3 requests per change.
+// the client, end with all 50 members and exactly 4 requests per change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_adds_through_clones() {
     let sandbox = sandbox().start().await;
@@ -77,7 +78,7 @@ async fn fifty_concurrent_adds_through_clones() {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    assert_eq!(sandbox.request_count() - before, 150);
+    assert_eq!(sandbox.request_count() - before, 200);
     assert_eq!(member_set(&client, &group.id).await, (6000..6050).collect());
 }
 
@@ -162,7 +163,11 @@ async fn different_groups_do_not_wait_on_each_other() {
         .map(|(_, group)| group.as_str())
         .collect();
     assert_eq!(first, ids.iter().map(String::as_str).collect());
-    assert_eq!(order.len(), 30, "read, compare read, PUT per group");
+    assert_eq!(
+        order.len(),
+        40,
+        "read, compare read, PUT, confirming read per group"
+    );
 }
 
 // Proves update() with unset fields, run concurrently with other updates and with
@@ -197,7 +202,7 @@ async fn partial_updates_under_concurrency_keep_every_field() {
 }
 
 // Proves a batch costs the same as one change: 500 additions in one add_members are
-// one read, one compare read and one PUT, and all 500 arrive.
+// one read, one compare read, one PUT and one confirming read, and all 500 arrive.
 #[tokio::test]
 async fn five_hundred_additions_are_one_put() {
     let sandbox = Sandbox::builder().start().await;
@@ -211,7 +216,7 @@ async fn five_hundred_additions_are_one_put() {
         .unwrap();
     let requests = sandbox.request_count() - before;
     eprintln!("membership writes: one change of 500 additions, {requests} requests");
-    assert_eq!(requests, 3);
+    assert_eq!(requests, 4);
     assert_eq!(
         member_set(&client, &group.id).await,
         (10_000..10_500).collect()
@@ -222,8 +227,8 @@ async fn five_hundred_additions_are_one_put() {
 // another process would be: its own locks) landing between our read and our compare
 // read is kept: the sandbox hook runs the other writer's add_members just before our
 // compare read is answered, ours is re-applied to the fresh copy, and the group ends
-// with both members. Ours cost 4 requests (read, stale compare read, compare read,
-// PUT), theirs 3.
+// with both members. Ours cost 5 requests (read, stale compare read, compare read,
+// PUT, confirming read), theirs 4.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_writer_between_read_and_put_is_kept() {
     type Other = Arc<std::sync::OnceLock<(Client, String)>>;
@@ -254,7 +259,7 @@ async fn another_writer_between_read_and_put_is_kept() {
     other.set((client(&sandbox), group.id.clone())).unwrap();
     let before = sandbox.request_count();
     ours.groups().add_members(&group.id, [7]).await.unwrap();
-    assert_eq!(sandbox.request_count() - before, 7);
+    assert_eq!(sandbox.request_count() - before, 9);
     assert_eq!(
         member_set(&ours, &group.id).await,
         [1, 7, 9001].into_iter().collect()

@@ -181,17 +181,34 @@ async fn update_with_all_fields_sends_one_put_and_accepts_201() {
 #[tokio::test]
 async fn partial_update_merges_current_fields_and_accepts_200() {
     let server = MockServer::start_async().await;
-    let get = mock_reference_get(&server).await;
-    let put = server
+    let puts = Puts::default();
+    let get = server
         .mock_async(|when, then| {
-            when.method(PUT).path(group_path()).json_body(json!({
-                "name": "Sales Team",
-                "description": "Renewals too.",
-                "members": [1001, 1005],
-                "guests": ["client.a@example.com"]
-            }));
+            when.method(GET).path(group_path()).is_true(puts.after(0));
             then.status(200)
                 .json_body(json!({ "data": reference_group() }));
+        })
+        .await;
+    let mut after = reference_group();
+    after["description"] = json!("Renewals too.");
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(group_path())
+                .json_body(json!({
+                    "name": "Sales Team",
+                    "description": "Renewals too.",
+                    "members": [1001, 1005],
+                    "guests": ["client.a@example.com"]
+                }))
+                .is_true(puts.recording());
+            then.status(200).json_body(json!({ "data": after }));
+        })
+        .await;
+    let confirm = server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({ "data": after }));
         })
         .await;
     client(&server)
@@ -201,9 +218,11 @@ async fn partial_update_merges_current_fields_and_accepts_200() {
         .send()
         .await
         .expect("update succeeds");
-    // The read, and the compare read just before the PUT (#13).
+    // The read, and the compare read just before the PUT (#13); then the read that
+    // confirms the new description (#28).
     get.assert_calls_async(2).await;
     put.assert_async().await;
+    confirm.assert_calls_async(1).await;
 }
 
 // Proves delete sends DELETE and accepts both 204 (documented) and 200 with a body.
@@ -294,23 +313,33 @@ async fn raw_client_is_an_escape_hatch_with_the_same_headers() {
 }
 
 // Proves a Capture given to the builder hands back the raw body and status of every
-// response a typed call received (a partial update makes two: the GET and the PUT),
+// response a typed call received (a partial update makes four: three GETs and the PUT),
 // and that a client without one records nothing.
 #[tokio::test]
 async fn capture_returns_raw_bodies() {
     let server = MockServer::start_async().await;
+    let puts = Puts::default();
     server
         .mock_async(|when, then| {
-            when.method(GET).path(group_path());
+            when.method(GET).path(group_path()).is_true(puts.after(0));
             then.status(200)
                 .json_body(json!({ "data": reference_group(), "extra": 1 }));
         })
         .await;
+    let mut renamed = reference_group();
+    renamed["name"] = json!("New");
     server
         .mock_async(|when, then| {
-            when.method(PUT).path(group_path());
-            then.status(201)
-                .json_body(json!({ "data": reference_group() }));
+            when.method(PUT)
+                .path(group_path())
+                .is_true(puts.recording());
+            then.status(201).json_body(json!({ "data": renamed }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(group_path());
+            then.status(200).json_body(json!({ "data": renamed }));
         })
         .await;
     let capture = tallyfy_groups::Capture::new();
@@ -325,21 +354,21 @@ async fn capture_returns_raw_bodies() {
         .await
         .unwrap();
     let raw = capture.take();
-    // The read, the compare read just before the PUT (#13), the PUT.
-    assert_eq!(raw.len(), 3);
+    // The read, the compare read just before the PUT (#13), the PUT, the confirming
+    // read (#28).
+    let seen: Vec<_> = (raw.iter())
+        .map(|r| (r.operation, r.status.as_u16()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("get_group", 200),
+            ("get_group", 200),
+            ("update_group", 201),
+            ("get_group", 200)
+        ]
+    );
     assert!(capture.is_empty(), "take() empties the record");
-    assert_eq!(
-        (raw[0].operation, raw[0].status.as_u16()),
-        ("get_group", 200)
-    );
-    assert_eq!(
-        (raw[1].operation, raw[1].status.as_u16()),
-        ("get_group", 200)
-    );
-    assert_eq!(
-        (raw[2].operation, raw[2].status.as_u16()),
-        ("update_group", 201)
-    );
     let first: serde_json::Value = serde_json::from_slice(&raw[0].body).unwrap();
     assert_eq!(first["extra"], 1);
 }

@@ -56,8 +56,9 @@ fn changes_are_planned_and_nothing_is_written() {
         json["summary"],
         serde_json::json!({"create": 1, "update": 1, "delete": 0, "unchanged": 0})
     );
-    // Three listing pages, a create, an update's read, compare read and PUT.
-    assert_eq!(json["requests"], 7);
+    // Three listing pages, a create, an update's read, compare read, PUT and
+    // confirming read.
+    assert_eq!(json["requests"], 8);
     // Planning twice changed nothing: the same plan again.
     let again = ok_json(&groups(&state, &["--json", "plan", file.to_str().unwrap()]));
     assert_eq!(again["changes"], json["changes"]);
@@ -302,7 +303,7 @@ fn a_stale_saved_plan_is_reported_and_the_rest_applied() {
     assert_eq!(json["changes"][0]["members_add"], serde_json::json!([7]));
 }
 
-// Proves a declared quota overrides the published ones in the estimate: 7 requests
+// Proves a declared quota overrides the published ones in the estimate: 8 requests
 // under 2 per 10 s take at least 3 windows after the first (30 s); under Tallyfy's
 // published quotas they take none.
 #[test]
@@ -317,7 +318,7 @@ fn a_declared_quota_sets_the_estimate() {
     )
     .unwrap();
     let published = ok_json(&groups(&state, &["--json", "plan", path]));
-    assert_eq!(published["requests"], 7);
+    assert_eq!(published["requests"], 8);
     assert_eq!(published["estimate_seconds"], 0.0);
     let declared = ok_json(&groups(
         &state,

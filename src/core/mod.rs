@@ -4,6 +4,7 @@
 //! spec's five operations, taking ids already checked, and the guarded
 //! read-modify-write (`rmw`). Knows no request builder, stream or membership rule.
 
+mod confirm;
 mod locks;
 mod rmw;
 
@@ -29,6 +30,8 @@ pub(crate) struct Core {
     raw: RawClient,
     locks: locks::Locks,
     conflict_retries: u32,
+    /// How long a write waits before the read that confirms it.
+    confirm_wait: confirm::ConfirmWait,
 }
 
 impl Core {
@@ -37,6 +40,7 @@ impl Core {
             raw,
             locks: locks::Locks::default(),
             conflict_retries,
+            confirm_wait: confirm::ConfirmWait::default(),
         }
     }
 
@@ -190,18 +194,24 @@ impl Org {
 
 impl Org {
     /// Reads the group and writes `plan(current)` back under the group's lock (see
-    /// `rmw`), re-planning on a fresh copy at most `conflict_retries` times.
+    /// `rmw`), re-planning on a fresh copy at most `conflict_retries` times, then
+    /// confirms the write on a later read (applying it again at most as often).
     pub(crate) async fn read_modify_write(
         &self,
         group: &GroupId,
         plan: impl FnMut(&Group) -> Result<Plan, Error>,
     ) -> Result<Group, Error> {
         let org = self.id()?;
+        let settings = rmw::Settings {
+            group_id: group,
+            retries: self.core.conflict_retries,
+            wait: &self.core.confirm_wait,
+            jitter: confirm::jitter,
+        };
         let work = rmw::read_modify_write(
-            group,
-            self.core.conflict_retries,
+            settings,
             || self.get(group.clone(), None),
-            |body| self.put_unlocked(org, group, body),
+            |body| self.put_unlocked(org.clone(), group, body),
             plan,
         );
         self.core.locks.serialized(&self.name, group, work).await

@@ -13,10 +13,12 @@ use crate::model::Group;
 
 /// The requests one change costs when applied through the crate's lossless path:
 /// a create is one POST (members and guests in its body); an update reads the group
-/// again just before writing, reads it once more to compare, then PUTs; a delete
+/// again just before writing, reads it once more to compare, PUTs, and reads it after
+/// the PUT to confirm the change is there (one more write and read for each time
+/// another writer overwrote it, not counted here); a delete
 /// reads the group again (to see it is still the one planned), then DELETEs.
 const CREATE_REQUESTS: u64 = 1;
-const UPDATE_REQUESTS: u64 = 3;
+const UPDATE_REQUESTS: u64 = 4;
 const DELETE_REQUESTS: u64 = 2;
 /// The page size of the apply's own listing (the API's maximum).
 const LISTING_PAGE: u64 = crate::generated::spec::PER_PAGE_MAX as u64;
@@ -271,7 +273,7 @@ impl Plan {
     }
 
     /// The requests an apply sends: its own complete listing (pages of 100), then
-    /// each change's (see the module's constants: 1 per create, 3 per update, 2 per
+    /// each change's (see the module's constants: 1 per create, 4 per update, 2 per
     /// delete). An apply with nothing to change sends only the listing.
     pub fn requests(&self) -> u64 {
         let pages = (self.groups_read as u64).div_ceil(LISTING_PAGE).max(1);

@@ -130,3 +130,39 @@ where
     });
     (address, task)
 }
+
+/// The PUTs a mock server has seen, to make a mocked group stateful: register GET
+/// mocks with [`Puts::after`]`(0)`, `(1)`, … for the group as each write left it, and
+/// one PUT mock with [`Puts::recording`], so a read that confirms a write sees it.
+/// (One PUT mock: a matcher may also be asked about requests another mock answers.)
+#[derive(Clone, Default)]
+pub struct Puts(std::sync::Arc<std::sync::Mutex<Vec<Value>>>);
+
+impl Puts {
+    /// A matcher true for a PUT, whose JSON body it records.
+    pub fn recording(&self) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+        let puts = self.0.clone();
+        move |req| {
+            let is_put = req.method() == http::Method::PUT;
+            if is_put {
+                let body = serde_json::from_slice(req.body().as_ref()).unwrap_or(Value::Null);
+                puts.lock().unwrap().push(body);
+            }
+            is_put
+        }
+    }
+
+    /// A matcher true while exactly `n` PUTs have come.
+    pub fn after(
+        &self,
+        n: usize,
+    ) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+        let puts = self.0.clone();
+        move |_| puts.lock().unwrap().len() == n
+    }
+
+    /// The bodies of the PUTs so far, in order.
+    pub fn bodies(&self) -> Vec<Value> {
+        self.0.lock().unwrap().clone()
+    }
+}

@@ -81,8 +81,8 @@ fn update_create_and_unmanaged() {
             unchanged: 1
         }
     );
-    // One listing page, a create (1) and an update (3).
-    assert_eq!(plan.requests(), 5);
+    // One listing page, a create (1) and an update (4).
+    assert_eq!(plan.requests(), 6);
 }
 
 // Proves prune deletes what the file does not list except ignored groups, ignored
