@@ -1,15 +1,17 @@
 //! The core beneath the resource builders. [`Core`] owns the generated client, the
-//! write locks and the conflict setting; [`Org`] binds it to one organisation (its id
+//! coordinator its write locks come from, and the conflict setting; [`Org`] binds it to one organisation (its id
 //! checked once, when bound) and is the only caller of the generated builders: the
 //! spec's five operations, taking ids already checked, and the guarded
-//! read-modify-write (`rmw`). Knows no request builder, stream or membership rule.
+//! read-modify-write (`rmw`), each write under the group's lock and sent only while
+//! the lock is still held (a lock lost before the PUT is taken again and the change
+//! read and planned again). Knows no request builder, stream or membership rule.
 
-mod locks;
 mod rmw;
 
 use std::fmt;
 use std::sync::Arc;
 
+use crate::coordinator::{Coordinator, CoordinatorError, CoordinatorErrorKind, Held};
 use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::generated::spec::{CREATE_GROUP, DELETE_GROUP, GET_GROUP, LIST_GROUPS, UPDATE_GROUP};
@@ -23,19 +25,23 @@ use crate::validate::{self, Rejected};
 
 pub(crate) use rmw::{Plan, same_state};
 
+/// How often a write whose lock was lost before its PUT takes the lock again.
+const LOCK_RETRIES: u32 = 3;
+
 /// What every clone of a client shares beyond the HTTP settings the generated client
-/// carries: the write locks and how often a conflicting write is re-applied.
+/// carries: the coordinator of its write locks and how often a conflicting write is
+/// re-applied.
 pub(crate) struct Core {
     raw: RawClient,
-    locks: locks::Locks,
+    coordinator: Coordinator,
     conflict_retries: u32,
 }
 
 impl Core {
-    pub(crate) fn new(raw: RawClient, conflict_retries: u32) -> Core {
+    pub(crate) fn new(raw: RawClient, conflict_retries: u32, coordinator: Coordinator) -> Core {
         Core {
             raw,
-            locks: locks::Locks::default(),
+            coordinator,
             conflict_retries,
         }
     }
@@ -153,17 +159,47 @@ impl Org {
         Ok(finish(&CREATE_GROUP, request.send()).await?.data)
     }
 
-    /// `updateGroup`: one PUT of a complete body, no read, in turn with this client's
-    /// other writes to the group (so it cannot land inside one of its
-    /// read-modify-writes and be overwritten by it).
+    /// `updateGroup`: one PUT of a complete body, no read, in turn with the other
+    /// writes to the group the coordinator knows of (so it cannot land inside one of
+    /// their read-modify-writes and be overwritten by it).
     pub(crate) async fn put(
         &self,
         group: &GroupId,
         body: UpdateGroupRequest,
     ) -> Result<Group, Error> {
         let org = self.id()?;
-        let put = self.put_unlocked(org, group, body);
-        self.core.locks.serialized(&self.name, group, put).await
+        self.locked(group, async |held: Held| {
+            if !held.is_held() {
+                return Err(lock_lost(group));
+            }
+            self.put_unlocked(org.clone(), group, body.clone()).await
+        })
+        .await
+    }
+
+    /// Runs `work` under the group's lock; when `work` finds the lock lost before its
+    /// write (and so did not write), takes the lock again and runs it again, at most
+    /// [`LOCK_RETRIES`] times.
+    async fn locked<T>(
+        &self,
+        group: &GroupId,
+        mut work: impl AsyncFnMut(Held) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut attempt = 0;
+        loop {
+            let result = (self.core.coordinator)
+                .serialized(&self.name, group, |held| work(held))
+                .await?;
+            match result {
+                Err(Error::Coordinator(e))
+                    if e.kind() == CoordinatorErrorKind::LockLost && attempt < LOCK_RETRIES =>
+                {
+                    tracing::debug!(group_id = %**group, attempt, "lock lost before the PUT; taking it again");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn put_unlocked(
@@ -197,13 +233,33 @@ impl Org {
         plan: impl FnMut(&Group) -> Result<Plan, Error>,
     ) -> Result<Group, Error> {
         let org = self.id()?;
-        let work = rmw::read_modify_write(
-            group,
-            self.core.conflict_retries,
-            || self.get(group.clone(), None),
-            |body| self.put_unlocked(org, group, body),
-            plan,
-        );
-        self.core.locks.serialized(&self.name, group, work).await
+        let mut plan = plan;
+        self.locked(group, async |held: Held| {
+            rmw::read_modify_write(
+                group,
+                self.core.conflict_retries,
+                || self.get(group.clone(), None),
+                |body| async {
+                    // Checked right before the PUT: a lost lock reads again instead.
+                    if !held.is_held() {
+                        return Err(lock_lost(group));
+                    }
+                    self.put_unlocked(org.clone(), group, body).await
+                },
+                &mut plan,
+            )
+            .await
+        })
+        .await
     }
+}
+
+fn lock_lost(group: &GroupId) -> Error {
+    Error::Coordinator(CoordinatorError::new(
+        CoordinatorErrorKind::LockLost,
+        format!(
+            "group {}: its lock was lost (expired or taken over) before the write each time; nothing was written",
+            &**group
+        ),
+    ))
 }
