@@ -54,10 +54,10 @@ mod update;
 mod validate;
 
 pub use capture::{Capture, CapturedResponse};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN};
 pub use coordinator::{Coordinator, CoordinatorError, CoordinatorErrorKind};
 #[cfg(feature = "redis")]
 pub use coordinator::{RedisCoordinatorBuilder, Unavailable};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN};
 pub use error::{ApiError, Error};
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
 pub use list::ListGroups;

@@ -143,7 +143,9 @@ impl Coordinator {
         Fut: Future<Output = T>,
     {
         match &*self.kind {
-            Kind::InProcess(locks) => Ok(locks.serialized(org_id, group_id, work(Held(None))).await),
+            Kind::InProcess(locks) => {
+                Ok(locks.serialized(org_id, group_id, work(Held(None))).await)
+            }
             #[cfg(feature = "redis")]
             Kind::Redis(redis) => redis.serialized(org_id, group_id, work).await,
         }
@@ -151,7 +153,11 @@ impl Coordinator {
 
     /// Waits for the organisation's shared quota and gate to give leave for one
     /// request, and takes it; in process, at once (the client's limiter paces).
-    pub(crate) async fn leave(&self, org_id: &str, deadline: Option<Instant>) -> Result<(), Refused> {
+    pub(crate) async fn leave(
+        &self,
+        org_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<(), Refused> {
         match &*self.kind {
             Kind::InProcess(_) => {
                 let _ = (org_id, deadline);

@@ -168,38 +168,30 @@ impl Org {
         body: UpdateGroupRequest,
     ) -> Result<Group, Error> {
         let org = self.id()?;
-        self.locked(group, async |held: Held| {
-            if !held.is_held() {
-                return Err(lock_lost(group));
-            }
-            self.put_unlocked(org.clone(), group, body.clone()).await
-        })
-        .await
-    }
-
-    /// Runs `work` under the group's lock; when `work` finds the lock lost before its
-    /// write (and so did not write), takes the lock again and runs it again, at most
-    /// [`LOCK_RETRIES`] times.
-    async fn locked<T>(
-        &self,
-        group: &GroupId,
-        mut work: impl AsyncFnMut(Held) -> Result<T, Error>,
-    ) -> Result<T, Error> {
         let mut attempt = 0;
         loop {
+            let put = |held| self.put_held(held, org.clone(), group, body.clone());
             let result = (self.core.coordinator)
-                .serialized(&self.name, group, |held| work(held))
+                .serialized(&self.name, group, put)
                 .await?;
-            match result {
-                Err(Error::Coordinator(e))
-                    if e.kind() == CoordinatorErrorKind::LockLost && attempt < LOCK_RETRIES =>
-                {
-                    tracing::debug!(group_id = %**group, attempt, "lock lost before the PUT; taking it again");
-                    attempt += 1;
-                }
-                other => return other,
+            if !retry_lost(&result, group, &mut attempt) {
+                return result;
             }
         }
+    }
+
+    /// The PUT, if the lock it runs under is still held (checked right before it).
+    async fn put_held(
+        &self,
+        held: Held,
+        org: OrgId,
+        group: &GroupId,
+        body: UpdateGroupRequest,
+    ) -> Result<Group, Error> {
+        if !held.is_held() {
+            return Err(lock_lost(group));
+        }
+        self.put_unlocked(org, group, body).await
     }
 
     async fn put_unlocked(
@@ -234,24 +226,39 @@ impl Org {
     ) -> Result<Group, Error> {
         let org = self.id()?;
         let mut plan = plan;
-        self.locked(group, async |held: Held| {
-            rmw::read_modify_write(
-                group,
-                self.core.conflict_retries,
-                || self.get(group.clone(), None),
-                |body| async {
-                    // Checked right before the PUT: a lost lock reads again instead.
-                    if !held.is_held() {
-                        return Err(lock_lost(group));
-                    }
-                    self.put_unlocked(org.clone(), group, body).await
-                },
-                &mut plan,
-            )
-            .await
-        })
-        .await
+        let mut attempt = 0;
+        loop {
+            let (plan, org) = (&mut plan, &org);
+            let work = |held: Held| {
+                rmw::read_modify_write(
+                    group,
+                    self.core.conflict_retries,
+                    || self.get(group.clone(), None),
+                    move |body| self.put_held(held, org.clone(), group, body),
+                    plan,
+                )
+            };
+            let result = (self.core.coordinator)
+                .serialized(&self.name, group, work)
+                .await?;
+            if !retry_lost(&result, group, &mut attempt) {
+                return result;
+            }
+        }
     }
+}
+
+/// Whether `result` is a lock lost before the write (nothing written) that may be
+/// taken again: at most [`LOCK_RETRIES`] times.
+fn retry_lost<T>(result: &Result<T, Error>, group: &GroupId, attempt: &mut u32) -> bool {
+    let lost =
+        matches!(result, Err(Error::Coordinator(e)) if e.kind() == CoordinatorErrorKind::LockLost);
+    if lost && *attempt < LOCK_RETRIES {
+        *attempt += 1;
+        tracing::debug!(group_id = %**group, attempt = *attempt, "lock lost before the PUT; taking it again");
+        return true;
+    }
+    false
 }
 
 fn lock_lost(group: &GroupId) -> Error {

@@ -118,7 +118,13 @@ pub(crate) fn coordinator(
 ) -> reqwest::Response {
     let body = failing(BodyFailure::Coordinator(error));
     let status = StatusCode::TOO_MANY_REQUESTS;
-    rebuild(status, reqwest::Version::HTTP_11, HeaderMap::new(), body, url)
+    rebuild(
+        status,
+        reqwest::Version::HTTP_11,
+        HeaderMap::new(),
+        body,
+        url,
+    )
 }
 
 /// A body whose first read fails with `failure`.

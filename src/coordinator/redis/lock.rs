@@ -66,7 +66,9 @@ impl Handle {
     }
 
     fn extend(&self, sent: Instant, ttl: Duration) {
-        let until = (sent + ttl).saturating_duration_since(self.0.base).as_millis() as u64;
+        let until = (sent + ttl)
+            .saturating_duration_since(self.0.base)
+            .as_millis() as u64;
         self.0.valid_until_ms.fetch_max(until, Ordering::AcqRel);
     }
 }
@@ -78,7 +80,11 @@ fn token() -> String {
 
 /// Takes the lock at `key`, waiting (polling with backoff and jitter) while another
 /// holds it, at most the lock wait.
-pub(super) async fn acquire(shared: &Arc<Shared>, key: String, group_id: &str) -> Result<Lock, Failure> {
+pub(super) async fn acquire(
+    shared: &Arc<Shared>,
+    key: String,
+    group_id: &str,
+) -> Result<Lock, Failure> {
     let token = token();
     let started = Instant::now();
     let ttl_ms = shared.lock_ttl.as_millis() as u64;
@@ -101,7 +107,12 @@ pub(super) async fn acquire(shared: &Arc<Shared>, key: String, group_id: &str) -
                 base: sent,
             }));
             state.extend(sent, shared.lock_ttl);
-            let renewal = tokio::spawn(renew(shared.clone(), key.clone(), token.clone(), state.clone()));
+            let renewal = tokio::spawn(renew(
+                shared.clone(),
+                key.clone(),
+                token.clone(),
+                state.clone(),
+            ));
             return Ok(Lock {
                 shared: shared.clone(),
                 key,
@@ -113,7 +124,9 @@ pub(super) async fn acquire(shared: &Arc<Shared>, key: String, group_id: &str) -
         }
         let waited = started.elapsed();
         if waited >= shared.lock_wait {
-            return Err(Failure::Timeout(CoordinatorError::lock_timeout(group_id, waited)));
+            return Err(Failure::Timeout(CoordinatorError::lock_timeout(
+                group_id, waited,
+            )));
         }
         // Full jitter over [delay/2, delay], doubling up to 100 ms.
         let jittered = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);

@@ -242,7 +242,11 @@ impl RedisCoordinator {
         self.local.serialized(org_id, group_id, inner).await
     }
 
-    pub(super) async fn leave(&self, org_id: &str, deadline: Option<Instant>) -> Result<(), Refused> {
+    pub(super) async fn leave(
+        &self,
+        org_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<(), Refused> {
         match quota::leave(&self.shared, org_id, deadline).await {
             Err(Refused::Failed(error)) => self.shared.fall_back(error).map_err(Refused::Failed),
             other => other,
@@ -306,14 +310,20 @@ pub(crate) fn redacted(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod redact_tests {
     use super::*;
 
     // Proves a coordinator URL's password and user name never reach a message.
     #[test]
     fn urls_are_redacted() {
         let shown = redacted("redis://alice:s3cret@127.0.0.1:6379/2");
-        assert!(!shown.contains("s3cret") && !shown.contains("alice"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("alice"),
+            "{shown}"
+        );
         assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
         assert_eq!(redacted("::"), "(an unparsable URL)");
     }

@@ -87,7 +87,9 @@ impl Quotas {
 impl Quota {
     pub(super) fn new(n: u32, period: Duration, burst: u32) -> Result<Quota, String> {
         if n == 0 || period.is_zero() || burst == 0 {
-            return Err(format!("quota {n}/{period:?}: needs n, period and burst above zero"));
+            return Err(format!(
+                "quota {n}/{period:?}: needs n, period and burst above zero"
+            ));
         }
         Ok(Quota { n, period, burst })
     }
@@ -97,7 +99,11 @@ impl Quota {
     }
 
     fn key(&self, prefix: &str, org_id: &str) -> String {
-        format!("{prefix}:quota:{org_id}:{}/{}", self.n, self.period.as_millis())
+        format!(
+            "{prefix}:quota:{org_id}:{}/{}",
+            self.n,
+            self.period.as_millis()
+        )
     }
 }
 
