@@ -275,3 +275,60 @@ fn redis_stopped_mid_run_fails_before_writing() {
     assert!(!err.contains("hunter2") && !err.contains(TOKEN), "{err}");
     let _: Value = Value::Null;
 }
+
+/// One run of `n` processes each adding its own member: (members present, processes
+/// that exited 0, requests the sandbox served, seconds).
+fn adders(n: i64, coordinator: bool) -> (usize, usize, u64, f64) {
+    let rt = runtime();
+    let redis = RedisServer::start();
+    let (sandbox, id) = sandbox(&rt, Duration::from_millis(20), None, 0);
+    let before = sandbox.request_count();
+    let url = redis.url();
+    let started = std::time::Instant::now();
+    let children: Vec<Child> = (0..n)
+        .map(|i| {
+            let member = (1000 + i).to_string();
+            let args = [
+                "--quota",
+                "1000/1",
+                "add-members",
+                id.as_str(),
+                member.as_str(),
+            ];
+            cli(&sandbox, coordinator.then_some(url.as_str()), &args)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let ok = wait_all(children)
+        .iter()
+        .filter(|o| o.status.success())
+        .count();
+    let secs = started.elapsed().as_secs_f64();
+    let requests = sandbox.request_count() - before;
+    (members(&sandbox, &id).len(), ok, requests, secs)
+}
+
+// Not a test: the benchmark of scripts/bench/coordinator.sh (docs/benchmarks/
+// coordinator.md). Prints the 20-process case and the shared quota, with and without
+// the coordinator; asserts nothing.
+#[test]
+#[ignore = "a benchmark: scripts/bench/coordinator.sh"]
+fn bench_coordinator() {
+    for coordinator in [true, false] {
+        let (present, ok, requests, secs) = adders(20, coordinator);
+        println!(
+            "20 adders, coordinator={coordinator}: {present}/20 present, {ok} exited 0, \
+             {requests} requests ({:.2} per change), {secs:.2} s",
+            requests as f64 / 20.0
+        );
+    }
+    for coordinator in [true, false] {
+        let started = std::time::Instant::now();
+        let throttled = three_listings(coordinator);
+        println!(
+            "3 listings sharing 5/s, coordinator={coordinator}: {throttled} 429s, {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
