@@ -302,3 +302,40 @@ async fn times_are_redis_time() {
         .expect("the gate holds");
     assert!(wait > Duration::from_secs(28), "{wait:?}");
 }
+
+// Proves both failure modes once the server is gone: failing closed runs no work and
+// refuses the quota with `Unavailable`; `Unavailable::InProcess` runs the work under
+// this process's own lock and gives leave.
+#[tokio::test]
+async fn a_stopped_server_fails_closed_or_falls_back() {
+    use crate::coordinator::{CoordinatorErrorKind, Refused, Unavailable};
+    let mut server = RedisServer::start();
+    let closed = connect(
+        &server,
+        Duration::from_secs(5),
+        &[(100, Duration::from_secs(1))],
+    )
+    .await;
+    let open = Coordinator::redis(server.url())
+        .on_unavailable(Unavailable::InProcess)
+        .connect()
+        .await
+        .unwrap();
+    server.stop();
+    let org: Arc<str> = Arc::from("org");
+    let ran = Arc::new(Mutex::new(false));
+    let error = closed
+        .serialized(&org, "g", |_| async { *ran.lock().unwrap() = true })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), CoordinatorErrorKind::Unavailable);
+    assert!(!*ran.lock().unwrap(), "no work without the lock");
+    assert!(matches!(
+        closed.leave("org", None).await,
+        Err(Refused::Failed(_))
+    ));
+    open.serialized(&org, "g", |held| async move { assert!(held.is_held()) })
+        .await
+        .unwrap();
+    assert!(open.leave("org", None).await.is_ok());
+}
