@@ -10,6 +10,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 
 use crate::auth::Token;
 use crate::capture::Capture;
+use crate::coordinator::Coordinator;
 use crate::core::{Core, Org};
 use crate::error::Error;
 use crate::generated::Client as RawClient;
@@ -120,6 +121,7 @@ pub struct ClientBuilder {
     limiter: Option<RateLimiter>,
     throttle_deadline: Duration,
     conflict_retries: u32,
+    coordinator: Option<Coordinator>,
 }
 
 impl Default for ClientBuilder {
@@ -141,6 +143,7 @@ impl Default for ClientBuilder {
             limiter: None,
             throttle_deadline: THROTTLE_DEADLINE,
             conflict_retries: CONFLICT_RETRIES,
+            coordinator: None,
         }
     }
 }
@@ -171,6 +174,7 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limiter", &self.limiter)
             .field("throttle_deadline", &self.throttle_deadline)
             .field("conflict_retries", &self.conflict_retries)
+            .field("coordinator", &self.coordinator)
             .finish()
     }
 }
@@ -328,6 +332,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the write locks of groups and the organisation's shared quota come from;
+    /// default [`Coordinator::in_process`], this client's own (shared by its clones).
+    /// With the `redis` feature, [`Coordinator::redis`] shares both with every
+    /// process using the same Redis server: one read-modify-write (and plain PUT) per
+    /// group at a time across all of them, and the organisation's quota and 429
+    /// pauses paced together. The client's [`rate_limiter`](Self::rate_limiter) still
+    /// paces this process on top.
+    pub fn coordinator(mut self, coordinator: Coordinator) -> Self {
+        self.coordinator = Some(coordinator);
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token.ok_or_else(|| {
@@ -384,6 +400,7 @@ impl ClientBuilder {
                 (http, None)
             }
         };
+        let coordinator = self.coordinator.unwrap_or_default();
         let settings = Settings {
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
@@ -391,9 +408,10 @@ impl ClientBuilder {
             per_request,
             limiter: self.limiter.unwrap_or_default(),
             throttle_deadline: self.throttle_deadline,
+            coordinator: coordinator.clone(),
         };
         let raw = RawClient::new_with_client(&base_url, http, settings);
-        let core = Arc::new(Core::new(raw, self.conflict_retries));
+        let core = Arc::new(Core::new(raw, self.conflict_retries, coordinator));
         Ok(Client {
             org: Org::new(core, &org_id),
         })

@@ -150,6 +150,11 @@ pub enum Error {
         /// How many times the change was written.
         attempts: u32,
     },
+
+    /// The coordinator ([`ClientBuilder::coordinator`](crate::ClientBuilder::coordinator))
+    /// could not serve the group's lock or the shared quota; nothing was written.
+    #[error("{0}")]
+    Coordinator(#[from] crate::coordinator::CoordinatorError),
 }
 
 fn rate_limited_message(

@@ -31,6 +31,7 @@
 mod auth;
 mod capture;
 mod client;
+mod coordinator;
 mod core;
 mod error;
 #[cfg(test)]
@@ -54,6 +55,9 @@ mod validate;
 
 pub use capture::{Capture, CapturedResponse};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN};
+pub use coordinator::{Coordinator, CoordinatorError, CoordinatorErrorKind};
+#[cfg(feature = "redis")]
+pub use coordinator::{RedisCoordinatorBuilder, Unavailable};
 pub use error::{ApiError, Error};
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
 pub use list::ListGroups;

@@ -33,6 +33,22 @@ pub struct Cli {
     /// 1,000/h).
     #[arg(long, global = true, value_name = "N/SECONDS", value_parser = parse_quota)]
     pub quota: Vec<(u32, std::time::Duration)>,
+    /// Share the groups' write locks and the organisation's quota (the --quota ones,
+    /// default Tallyfy's published 100/min and 1,000/h) with every process using
+    /// this Redis or Valkey server, e.g. redis://127.0.0.1:6379 [env: TALLYFY_COORDINATOR].
+    /// If the server goes away mid-run, commands fail before writing anything.
+    #[arg(
+        long,
+        global = true,
+        value_name = "REDIS_URL",
+        env = "TALLYFY_COORDINATOR",
+        hide_env_values = true
+    )]
+    pub coordinator: Option<String>,
+    /// With --coordinator: how long a group's lock lives unrenewed, in seconds (a
+    /// killed holder's lock frees itself after this long; default 10).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub lock_ttl: Option<f64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

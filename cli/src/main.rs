@@ -17,7 +17,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 use futures::TryStreamExt;
 use progress::Progress;
-use tallyfy_groups::{Client, ENV_TOKEN, Error, RateLimiter};
+use tallyfy_groups::{Client, Coordinator, ENV_TOKEN, Error, RateLimiter};
 use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
 
 use cli::{Cli, Command, ListArgs};
@@ -92,6 +92,22 @@ enum Done {
 /// The client from the environment, or one pointed at the local sandbox (kept alive
 /// by the returned handle, which also holds its state file's lock) when no token is set.
 async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), Failure> {
+    let coordinator = match cli.coordinator.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => {
+            let mut redis = Coordinator::redis(url);
+            if !cli.quota.is_empty() {
+                redis = redis.quotas(&cli.quota);
+            }
+            if let Some(ttl) = cli.lock_ttl {
+                let ttl = Duration::try_from_secs_f64(ttl).map_err(|_| {
+                    Failure::Sandbox(format!("--lock-ttl {ttl}: not a number of seconds"))
+                })?;
+                redis = redis.lock_ttl(ttl);
+            }
+            Some(redis.connect().await.map_err(Error::from)?)
+        }
+        _ => None,
+    };
     let limiter = if cli.no_pacing {
         RateLimiter::unpaced()
     } else if cli.quota.is_empty() {
@@ -106,6 +122,9 @@ async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), F
             )));
         }
         let mut builder = tallyfy_groups::ClientBuilder::from_env()?.rate_limiter(limiter);
+        if let Some(coordinator) = coordinator {
+            builder = builder.coordinator(coordinator);
+        }
         if let Some(capture) = out.capture() {
             builder = builder.capture(capture);
         }
@@ -131,6 +150,9 @@ async fn connect(cli: &Cli, out: &Output) -> Result<(Client, Option<Sandbox>), F
         .org_id(sandbox.org_id())
         .base_url(sandbox.base_url())
         .rate_limiter(limiter);
+    if let Some(coordinator) = coordinator {
+        builder = builder.coordinator(coordinator);
+    }
     if let Some(capture) = out.capture() {
         builder = builder.capture(capture);
     }

@@ -72,10 +72,11 @@ mod config;
 mod errors;
 mod limit;
 mod query;
+#[doc(hidden)]
+pub mod redis_server;
 mod routes;
 mod server;
 mod shared;
-#[doc(hidden)]
 pub mod simulation;
 mod state_file;
 mod store;

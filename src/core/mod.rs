@@ -1,16 +1,18 @@
 //! The core beneath the resource builders. [`Core`] owns the generated client, the
-//! write locks and the conflict setting; [`Org`] binds it to one organisation (its id
+//! coordinator its write locks come from, and the conflict setting; [`Org`] binds it to one organisation (its id
 //! checked once, when bound) and is the only caller of the generated builders: the
 //! spec's five operations, taking ids already checked, and the guarded
-//! read-modify-write (`rmw`). Knows no request builder, stream or membership rule.
+//! read-modify-write (`rmw`), each write under the group's lock and sent only while
+//! the lock is still held (a lock lost before the PUT is taken again and the change
+//! read and planned again). Knows no request builder, stream or membership rule.
 
 mod confirm;
-mod locks;
 mod rmw;
 
 use std::fmt;
 use std::sync::Arc;
 
+use crate::coordinator::{Coordinator, CoordinatorError, CoordinatorErrorKind, Held};
 use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::generated::spec::{CREATE_GROUP, DELETE_GROUP, GET_GROUP, LIST_GROUPS, UPDATE_GROUP};
@@ -24,21 +26,25 @@ use crate::validate::{self, Rejected};
 
 pub(crate) use rmw::{Plan, same_state};
 
+/// How often a write whose lock was lost before its PUT takes the lock again.
+const LOCK_RETRIES: u32 = 3;
+
 /// What every clone of a client shares beyond the HTTP settings the generated client
-/// carries: the write locks and how often a conflicting write is re-applied.
+/// carries: the coordinator of its write locks and how often a conflicting write is
+/// re-applied.
 pub(crate) struct Core {
     raw: RawClient,
-    locks: locks::Locks,
+    coordinator: Coordinator,
     conflict_retries: u32,
     /// How long a write waits before the read that confirms it.
     confirm_wait: confirm::ConfirmWait,
 }
 
 impl Core {
-    pub(crate) fn new(raw: RawClient, conflict_retries: u32) -> Core {
+    pub(crate) fn new(raw: RawClient, conflict_retries: u32, coordinator: Coordinator) -> Core {
         Core {
             raw,
-            locks: locks::Locks::default(),
+            coordinator,
             conflict_retries,
             confirm_wait: confirm::ConfirmWait::default(),
         }
@@ -157,17 +163,39 @@ impl Org {
         Ok(finish(&CREATE_GROUP, request.send()).await?.data)
     }
 
-    /// `updateGroup`: one PUT of a complete body, no read, in turn with this client's
-    /// other writes to the group (so it cannot land inside one of its
-    /// read-modify-writes and be overwritten by it).
+    /// `updateGroup`: one PUT of a complete body, no read, in turn with the other
+    /// writes to the group the coordinator knows of (so it cannot land inside one of
+    /// their read-modify-writes and be overwritten by it).
     pub(crate) async fn put(
         &self,
         group: &GroupId,
         body: UpdateGroupRequest,
     ) -> Result<Group, Error> {
         let org = self.id()?;
-        let put = self.put_unlocked(org, group, body);
-        self.core.locks.serialized(&self.name, group, put).await
+        let mut attempt = 0;
+        loop {
+            let put = |held| self.put_held(held, org.clone(), group, body.clone());
+            let result = (self.core.coordinator)
+                .serialized(&self.name, group, put)
+                .await?;
+            if !retry_lost(&result, group, &mut attempt) {
+                return result;
+            }
+        }
+    }
+
+    /// The PUT, if the lock it runs under is still held (checked right before it).
+    async fn put_held(
+        &self,
+        held: Held,
+        org: OrgId,
+        group: &GroupId,
+        body: UpdateGroupRequest,
+    ) -> Result<Group, Error> {
+        if !held.is_held() {
+            return Err(lock_lost(group));
+        }
+        self.put_unlocked(org, group, body).await
     }
 
     async fn put_unlocked(
@@ -202,18 +230,53 @@ impl Org {
         plan: impl FnMut(&Group) -> Result<Plan, Error>,
     ) -> Result<Group, Error> {
         let org = self.id()?;
-        let settings = rmw::Settings {
-            group_id: group,
-            retries: self.core.conflict_retries,
-            wait: &self.core.confirm_wait,
-            jitter: confirm::jitter,
-        };
-        let work = rmw::read_modify_write(
-            settings,
-            || self.get(group.clone(), None),
-            |body| self.put_unlocked(org.clone(), group, body),
-            plan,
-        );
-        self.core.locks.serialized(&self.name, group, work).await
+        let mut plan = plan;
+        let mut attempt = 0;
+        loop {
+            let (plan, org) = (&mut plan, &org);
+            let work = |held: Held| {
+                let settings = rmw::Settings {
+                    group_id: group,
+                    retries: self.core.conflict_retries,
+                    wait: &self.core.confirm_wait,
+                    jitter: confirm::jitter,
+                };
+                rmw::read_modify_write(
+                    settings,
+                    || self.get(group.clone(), None),
+                    move |body| self.put_held(held.clone(), org.clone(), group, body),
+                    plan,
+                )
+            };
+            let result = (self.core.coordinator)
+                .serialized(&self.name, group, work)
+                .await?;
+            if !retry_lost(&result, group, &mut attempt) {
+                return result;
+            }
+        }
     }
+}
+
+/// Whether `result` is a lock lost before the write (nothing written) that may be
+/// taken again: at most [`LOCK_RETRIES`] times.
+fn retry_lost<T>(result: &Result<T, Error>, group: &GroupId, attempt: &mut u32) -> bool {
+    let lost =
+        matches!(result, Err(Error::Coordinator(e)) if e.kind() == CoordinatorErrorKind::LockLost);
+    if lost && *attempt < LOCK_RETRIES {
+        *attempt += 1;
+        tracing::debug!(group_id = %**group, attempt = *attempt, "lock lost before the PUT; taking it again");
+        return true;
+    }
+    false
+}
+
+fn lock_lost(group: &GroupId) -> Error {
+    Error::Coordinator(CoordinatorError::new(
+        CoordinatorErrorKind::LockLost,
+        format!(
+            "group {}: its lock was lost (expired or taken over) before the write each time; nothing was written",
+            &**group
+        ),
+    ))
 }

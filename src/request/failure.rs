@@ -40,6 +40,9 @@ pub(crate) enum BodyFailure {
         last: Option<(Box<HeaderMap>, Bytes)>,
         resume_at: Option<std::time::SystemTime>,
     },
+    /// The coordinator could not give leave for the request (its server is down and
+    /// it fails closed); nothing was sent.
+    Coordinator(crate::coordinator::CoordinatorError),
 }
 
 impl fmt::Display for BodyFailure {
@@ -57,6 +60,7 @@ impl fmt::Display for BodyFailure {
             BodyFailure::Overdue { .. } => {
                 f.write_str("rate limiting would hold the call past its deadline")
             }
+            BodyFailure::Coordinator(error) => fmt::Display::fmt(error, f),
         }
     }
 }
@@ -104,6 +108,23 @@ pub(crate) fn overdue(
     let status = StatusCode::TOO_MANY_REQUESTS;
     let body = failing(failure);
     rebuild(status, reqwest::Version::HTTP_11, headers, body, url)
+}
+
+/// The answer to a call the coordinator refused: a 429 head (the same path as
+/// [`overdue`]) whose body fails as [`BodyFailure::Coordinator`].
+pub(crate) fn coordinator(
+    url: reqwest::Url,
+    error: crate::coordinator::CoordinatorError,
+) -> reqwest::Response {
+    let body = failing(BodyFailure::Coordinator(error));
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    rebuild(
+        status,
+        reqwest::Version::HTTP_11,
+        HeaderMap::new(),
+        body,
+        url,
+    )
 }
 
 /// A body whose first read fails with `failure`.

@@ -17,6 +17,7 @@ use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
 use crate::capture::Capture;
+use crate::coordinator::{Coordinator, Refused};
 use crate::generated::spec::Operation;
 use crate::pacing::RateLimiter;
 use crate::retry::{self, RetryPolicy};
@@ -36,6 +37,9 @@ pub struct Settings {
     pub(crate) per_request: Option<PerRequest>,
     pub(crate) limiter: RateLimiter,
     pub(crate) throttle_deadline: Duration,
+    /// Gives leave for each attempt under the organisation's shared quota, and hears
+    /// of 429 pauses (in process: at once, and nothing to hear).
+    pub(crate) coordinator: Coordinator,
 }
 
 /// Set on every request when the `reqwest::Client` is the caller's, which carries
@@ -60,7 +64,9 @@ impl std::fmt::Debug for PerRequest {
 /// every attempt waits its turn with the client's [`RateLimiter`] first, and the final
 /// response comes back through the body guard. While paced, a 429 costs no retry: the
 /// next turn waits out the pause, bounded by the throttle deadline, past which the
-/// call is answered through `failure`'s side channel (`Error::RateLimited`).
+/// call is answered through `failure`'s side channel (`Error::RateLimited`). A shared
+/// coordinator gives leave before each attempt (the organisation's quota and gate,
+/// read from the URL's `/organizations/{org}/`) and hears of every 429's pause.
 pub(crate) async fn send(
     http: &reqwest::Client,
     settings: &Settings,
@@ -82,7 +88,28 @@ pub(crate) async fn send(
     let mut attempt: u32 = 1;
     // The last 429 this call received, for the error if it is held too long.
     let mut last_throttle: Option<(HeaderMap, Bytes)> = None;
+    let shared_org = (settings.coordinator.is_shared())
+        .then(|| org_of(request.url()))
+        .flatten();
     loop {
+        if let Some(org) = &shared_org {
+            match settings.coordinator.leave(org, deadline).await {
+                Ok(()) => {}
+                Err(Refused::Failed(error)) => {
+                    return Ok(failure::coordinator(request.url().clone(), error));
+                }
+                Err(Refused::Overdue { resume_at }) => {
+                    let resume_in = resume_at.saturating_duration_since(Instant::now());
+                    return Ok(failure::overdue(
+                        request.url().clone(),
+                        started.elapsed(),
+                        settings.throttle_deadline,
+                        last_throttle,
+                        SystemTime::now().checked_add(resume_in),
+                    ));
+                }
+            }
+        }
         let permit = match limiter.ready(deadline).await {
             Ok(permit) => permit,
             Err(overdue) => {
@@ -112,6 +139,9 @@ pub(crate) async fn send(
                 let status = response.status();
                 let cap = policy.max_retry_after();
                 let seen = limiter.observe(permit, status, response.headers(), cap);
+                if let (Some(org), true) = (&shared_org, seen.throttled) {
+                    settings.coordinator.pause(org, seen.pause).await;
+                }
                 if !span.is_disabled() {
                     span.record("status", status.as_u16());
                     if let Some(id) = response
@@ -180,6 +210,13 @@ pub(crate) async fn send(
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+}
+
+/// The organisation id of a request to `…/organizations/{org}/…`.
+fn org_of(url: &reqwest::Url) -> Option<String> {
+    let mut segments = url.path_segments()?;
+    segments.find(|s| *s == "organizations")?;
+    segments.next().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// The head and (up to 64 KiB of) the body of a 429, read to the end so the

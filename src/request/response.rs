@@ -140,6 +140,7 @@ fn from_reqwest(method: Method, error: reqwest::Error) -> Error {
                 Box::new(api_error_from_bytes(method, status, headers, body))
             }),
         },
+        Some(BodyFailure::Coordinator(error)) => Error::Coordinator(error.clone()),
         None => Error::transport(method, error.status(), error),
     }
 }

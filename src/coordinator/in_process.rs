@@ -1,7 +1,9 @@
-//! The per-(organisation, group) write locks of a client and all its clones: one
-//! read-modify-write at a time per group, different groups in parallel. Owns the lock
-//! registry only (it lives in the client's core, not in a global); what runs under a
-//! lock is `rmw`'s.
+//! The in-process coordinator's locks: one per (organisation, group) for a client,
+//! its clones and every client given the same [`Coordinator`](super::Coordinator):
+//! one read-modify-write at a time per group, different groups in parallel. Owns the
+//! lock registry only (it lives in the coordinator, not in a global); what runs under
+//! a lock is the core's. The Redis coordinator takes one of these first, so only one
+//! task per process waits for the shared lock.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
