@@ -35,7 +35,7 @@ pub struct Cli {
     pub quota: Vec<(u32, std::time::Duration)>,
     /// Share the groups' write locks and the organisation's quota (the --quota ones,
     /// default Tallyfy's published 100/min and 1,000/h) with every process using
-    /// this Redis or Valkey server, e.g. redis://127.0.0.1:6379 [env: TALLYFY_COORDINATOR].
+    /// this Redis or Valkey server, e.g. redis://127.0.0.1:6379.
     /// If the server goes away mid-run, commands fail before writing anything.
     #[arg(
         long,
