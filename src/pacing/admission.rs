@@ -135,3 +135,55 @@ impl State {
             .fold(now, Instant::max)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use tokio::time::Instant;
+
+    use super::RateLimiter;
+
+    // Proves a restart takes nothing (#30): under a declared 1 per 2 s, B waits for
+    // the quota's slot at 2 s; a 429 to A at 0.5 s closes the gate until 1.5 s. B
+    // still goes at 2 s, C at 4 s. Before the primitives B took the slot at 2 s, saw
+    // the throttle, started over and found its own slot taken: it went at 4 s.
+    #[tokio::test(start_paused = true)]
+    async fn a_throttle_during_a_wait_leaks_no_quota_slot() {
+        let limiter = RateLimiter::with_quota(1, Duration::from_secs(2)).unwrap();
+        let t0 = Instant::now();
+        let a = limiter.ready(None).await.unwrap();
+        let answerer = limiter.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", HeaderValue::from_static("1"));
+            let cap = Duration::from_secs(120);
+            answerer.observe(a, StatusCode::TOO_MANY_REQUESTS, &headers, cap);
+        });
+        drop(limiter.ready(None).await.unwrap());
+        assert_eq!(t0.elapsed(), Duration::from_secs(2));
+        drop(limiter.ready(None).await.unwrap());
+        assert_eq!(t0.elapsed(), Duration::from_secs(4));
+    }
+
+    // Proves the one decision is the latest of every primitive: a declared 2 per
+    // second (spacing) and a 429's 3 s gate together send the next at 3 s, not at
+    // 0.5 s, and the one after 0.5 s later (the spacing counted from the admission).
+    #[tokio::test(start_paused = true)]
+    async fn ready_is_the_latest_of_every_primitive() {
+        let limiter = RateLimiter::with_quota(2, Duration::from_secs(1)).unwrap();
+        let t0 = Instant::now();
+        let first = limiter.ready(None).await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("3"));
+        let cap = Duration::from_secs(120);
+        limiter.observe(first, StatusCode::TOO_MANY_REQUESTS, &headers, cap);
+        drop(limiter.ready(None).await.unwrap());
+        assert_eq!(t0.elapsed(), Duration::from_secs(3));
+        drop(limiter.ready(None).await.unwrap());
+        assert_eq!(t0.elapsed(), Duration::from_millis(3500));
+    }
+}
