@@ -1,16 +1,21 @@
 //! The adaptive send rate for servers that throttle without quota headers: AIMD on the
-//! rate. Off until the first unexplained 429; then the rate is set just below what the
-//! server let through over the last cycle (the pause included) and climbs back slowly.
-//! Sent evenly spaced, or, when the 429's `Retry-After` shows a quota window (a pause
+//! rate, a policy that feeds two primitives. Off until the first unexplained 429;
+//! then the rate is set just below what the server let through over the last cycle
+//! (the pause included) and climbs back slowly. Sent evenly spaced (a [`Spacing`] of
+//! one over the rate), or, when the 429's `Retry-After` shows a quota window (a pause
 //! of two or more of those intervals, 2 s at least), as that many per window from the
-//! end of the pause: a window's quota is renewed all at once at its end, so sending it
-//! then is as fast as the server allows, and spreading it would give up the rest of
-//! the last window. Pure state on tokio's clock, driven by [`super::RateLimiter`]; it
-//! never sleeps.
+//! end of the pause (a [`Budget`] per window, placed from there): a window's quota is
+//! renewed all at once at its end, so sending it then is as fast as the server
+//! allows, and spreading it would give up the rest of the last window. Pure state on
+//! tokio's clock, driven by [`super::RateLimiter`] through `ready_at` and `take`; it
+//! never sleeps and reserves nothing.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::budget::Budget;
+use super::spacing::Spacing;
 
 /// After a throttle the spread rate is this share of the measured rate (or of the
 /// current rate, if lower). No margin: the measured rate counts the pause, so it is
@@ -43,10 +48,11 @@ pub(crate) struct Aimd {
     cycle_start: Option<Instant>,
     /// Responses that got through (not 429) since `cycle_start`.
     passed: u64,
-    /// The earliest time the next request may be sent (evenly spaced).
-    next_slot: Option<Instant>,
-    /// Windowed: the window that the last reservation fell in, and how many it holds.
-    cursor: (u64, u64),
+    /// Spread: the requests' spacing, one over the rate.
+    spacing: Spacing,
+    /// Windowed: the window the last request fell in (its index from the rate's
+    /// `since`) and its budget.
+    window: Option<(u64, Budget)>,
     /// The measurement behind the current rate, for responses to requests of that
     /// cycle that arrive after the throttle (with concurrency, most of them).
     last: Option<Measure>,
@@ -78,9 +84,38 @@ impl Rate {
 }
 
 impl Aimd {
-    /// Notes that a request is about to be sent (starts the first cycle).
-    pub(crate) fn sending(&mut self, now: Instant) {
+    /// The earliest the next request may go (`now` when not paced); takes nothing.
+    pub(crate) fn ready_at(&self, now: Instant) -> Instant {
+        let Some(rate) = self.rate else {
+            return now;
+        };
+        match rate.window {
+            None => self.spacing.ready_at(now),
+            Some(length) => {
+                let (_, budget) = self.window_at(rate, length, now);
+                budget.ready_at(now).max(rate.since)
+            }
+        }
+    }
+
+    /// Counts a request admitted at `now` (starts the first cycle).
+    pub(crate) fn take(&mut self, now: Instant) {
         self.cycle_start.get_or_insert(now);
+        let Some(rate) = self.rate else {
+            return;
+        };
+        match rate.window {
+            None => {
+                self.spacing
+                    .set_interval(Duration::from_secs_f64(1.0 / rate.at(now)));
+                self.spacing.take(now);
+            }
+            Some(length) => {
+                let (index, mut budget) = self.window_at(rate, length, now);
+                budget.take(now);
+                self.window = Some((index, budget));
+            }
+        }
     }
 
     /// A response that was not a throttle, to a request sent in this cycle.
@@ -159,8 +194,8 @@ impl Aimd {
             since: resume_at,
             window,
         });
-        self.next_slot = Some(resume_at);
-        self.cursor = (0, 0);
+        self.spacing.restart_at(resume_at);
+        self.window = None;
         Some(base)
     }
 
@@ -168,43 +203,34 @@ impl Aimd {
     pub(crate) fn rate(&self, now: Instant) -> Option<f64> {
         self.rate.map(|rate| rate.at(now))
     }
-
-    /// Reserves the next send slot: `None` when not paced, else the time to send at
-    /// (`now` or later). Slots are `1 / rate` apart, so requests are spread evenly.
-    pub(crate) fn reserve(&mut self, now: Instant) -> Option<Instant> {
-        let rate = self.rate?;
-        if let Some(length) = rate.window {
-            return Some(self.reserve_in_window(rate, length, now));
-        }
-        let slot = self.next_slot.map_or(now, |next| next.max(now));
-        let interval = Duration::from_secs_f64(1.0 / rate.at(slot));
-        self.next_slot = Some(slot + interval);
-        Some(slot)
-    }
 }
 
 impl Aimd {
-    /// Windowed: the first window from `now` on with room left takes the request; it
-    /// goes at once, or when that window begins.
-    fn reserve_in_window(&mut self, rate: Rate, length: Duration, now: Instant) -> Instant {
+    /// Windowed: the window `now` falls in (the one after the last request's, once
+    /// that one has ended, whatever rounding says) and its budget: the requests taken
+    /// in it so far, of what it holds at the current rate.
+    fn window_at(&self, rate: Rate, length: Duration, now: Instant) -> (u64, Budget) {
         let elapsed = now.saturating_duration_since(rate.since);
-        let current = (elapsed.as_nanos() / length.as_nanos()) as u64;
-        let (mut index, mut used) = self.cursor;
-        if current > index {
-            (index, used) = (current, 0);
+        let mut index = (elapsed.as_nanos() / length.as_nanos()) as u64;
+        if let Some((last, budget)) = self.window {
+            let ended = budget.ends().is_some_and(|ends| ends <= now);
+            index = index.max(last + u64::from(ended));
         }
-        loop {
-            let start = rate.since + length.mul_f64(index as f64);
-            // The climb, but one more request per window at most: a window's quota is
-            // probed by one request, not by the 5 % of a large one.
-            let measured = (rate.base * length.as_secs_f64()).floor();
-            let climbed = (rate.at(start) * length.as_secs_f64()).floor();
-            let budget = climbed.min(measured + index as f64).max(1.0) as u64;
-            if used < budget {
-                self.cursor = (index, used + 1);
-                return start.max(now);
+        let start = rate.since + length.mul_f64(index as f64);
+        // The climb, but one more request per window at most: a window's quota is
+        // probed by one request, not by the 5 % of a large one.
+        let measured = (rate.base * length.as_secs_f64()).floor();
+        let climbed = (rate.at(start) * length.as_secs_f64()).floor();
+        let n = climbed.min(measured + index as f64).max(1.0) as u64;
+        match self.window {
+            Some((last, mut budget)) if last == index => {
+                budget.set_n(n);
+                (index, budget)
             }
-            (index, used) = (index + 1, 0);
+            _ => {
+                let ends = rate.since + length.mul_f64((index + 1) as f64);
+                (index, Budget::placed(n, Some(ends)))
+            }
         }
     }
 }
@@ -234,6 +260,19 @@ fn basis(passed: u64, cycle: Duration, cap: Option<f64>) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// The send times of `count` requests from `from` on, each admitted as soon as
+    /// the policy allows, on explicit instants.
+    fn sends(aimd: &mut Aimd, from: Instant, count: usize) -> Vec<Instant> {
+        let mut now = from;
+        let mut times = Vec::new();
+        for _ in 0..count {
+            now = aimd.ready_at(now);
+            aimd.take(now);
+            times.push(now);
+        }
+        times
+    }
+
     // Proves a throttle with nothing through yet leaves pacing off; once something got
     // through, a throttle sets the rate is what got through over
     // the cycle (10 in 1 s → 10/s) times DECREASE, and slots are 1/rate apart from the
@@ -242,18 +281,20 @@ mod tests {
     async fn decrease_is_measured_from_what_got_through() {
         let mut aimd = Aimd::default();
         let t0 = Instant::now();
-        assert_eq!(aimd.reserve(t0), None);
-        aimd.sending(t0);
+        assert_eq!((aimd.rate(t0), aimd.ready_at(t0)), (None, t0));
+        aimd.take(t0);
         assert_eq!(aimd.throttled(t0, t0, None), None);
-        assert_eq!(aimd.reserve(t0), None);
+        assert_eq!((aimd.rate(t0), aimd.ready_at(t0)), (None, t0));
         (0..10).for_each(|_| aimd.passed());
         let resume = t0 + Duration::from_secs(1);
         let rate = aimd
             .throttled(t0 + Duration::from_millis(10), resume, None)
             .unwrap();
         assert!((rate - 10.0 * DECREASE).abs() < 1e-9, "{rate}");
-        let first = aimd.reserve(t0).unwrap();
-        let second = aimd.reserve(t0).unwrap();
+        assert_eq!(aimd.ready_at(t0), resume, "asking takes nothing");
+        let [first, second] = sends(&mut aimd, t0, 2)[..] else {
+            unreachable!()
+        };
         assert_eq!(first, resume);
         let gap = (second - first).as_secs_f64();
         assert!((gap - 1.0 / rate).abs() < 1e-6, "{gap}");
@@ -271,7 +312,7 @@ mod tests {
     async fn decrease_compounds_and_climb_is_slow() {
         let mut aimd = Aimd::default();
         let t0 = Instant::now();
-        aimd.sending(t0);
+        aimd.take(t0);
         (0..60).for_each(|_| aimd.passed());
         let resume = t0 + Duration::from_secs(6);
         let first = aimd.throttled(t0, resume, None).unwrap();
@@ -303,22 +344,24 @@ mod tests {
     async fn long_retry_after_makes_the_rate_windowed() {
         let mut aimd = Aimd::default();
         let t0 = Instant::now();
-        aimd.sending(t0);
+        aimd.take(t0);
         (0..60).for_each(|_| aimd.passed());
         let resume = t0 + Duration::from_secs(6);
         let rate = aimd.throttled(t0, resume, Some(Duration::from_secs(6)));
         assert!((rate.unwrap() - 10.0).abs() < 1e-9, "{rate:?}");
-        let slots: Vec<_> = (0..61).map(|_| aimd.reserve(t0).unwrap()).collect();
+        let slots = sends(&mut aimd, t0, 61);
         assert!(slots[..60].iter().all(|slot| *slot == resume));
         assert_eq!(slots[60], resume + Duration::from_secs(6));
 
         for (passed, cycle, retry_after) in [(10, 1, 1), (1, 2, 2)] {
             let mut aimd = Aimd::default();
-            aimd.sending(t0);
+            aimd.take(t0);
             (0..passed).for_each(|_| aimd.passed());
             let resume = t0 + Duration::from_secs(cycle);
             aimd.throttled(t0, resume, Some(Duration::from_secs(retry_after)));
-            let (first, second) = (aimd.reserve(t0).unwrap(), aimd.reserve(t0).unwrap());
+            let [first, second] = sends(&mut aimd, t0, 2)[..] else {
+                unreachable!()
+            };
             assert_eq!(first, resume);
             assert!(
                 second > first,
@@ -333,13 +376,12 @@ mod tests {
     async fn windowed_count_climbs_one_per_window() {
         let mut aimd = Aimd::default();
         let t0 = Instant::now();
-        aimd.sending(t0);
+        aimd.take(t0);
         (0..100).for_each(|_| aimd.passed());
         let minute = Duration::from_secs(60);
         aimd.throttled(t0, t0 + minute, Some(minute));
         let mut per_window = std::collections::BTreeMap::new();
-        for _ in 0..303 {
-            let slot = aimd.reserve(t0).unwrap();
+        for slot in sends(&mut aimd, t0, 303) {
             *per_window.entry((slot - t0).as_secs()).or_insert(0) += 1;
         }
         assert_eq!(

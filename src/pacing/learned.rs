@@ -1,4 +1,5 @@
-//! Fixed windows learned from 429s, for servers like Laravel's `ThrottleRequests`:
+//! Fixed windows learned from 429s, a policy that feeds one [`Budget`] per window
+//! (opened by its first take), for servers like Laravel's `ThrottleRequests`:
 //! each limit is a window of `n` requests opened by the first request after the last
 //! one ended, and a passing answer shows no `Reset` (and, with several limits, only
 //! the last limit's counts, so a short window behind a long one is invisible until it
@@ -16,6 +17,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::budget::Budget;
+
 /// A window shorter than this is not learned: a token bucket's 429 asks for about
 /// one second, and a second-long window is the header model's (`Reset`) business.
 const MIN_LENGTH: Duration = Duration::from_secs(2);
@@ -28,26 +31,15 @@ const RECENT: usize = 1024;
 /// The windows learned so far, and when the current cycle's first request went.
 #[derive(Debug, Default)]
 pub(crate) struct Learned {
-    windows: Vec<Learnt>,
+    /// One budget per learned window: its quota (the 429's `X-RateLimit-Limit`) per
+    /// its length (from the first request it counted to its end, as first seen).
+    windows: Vec<Budget>,
     /// The first request sent since the last throttle wave's pause began (or ever).
     first_send: Option<Instant>,
     /// When the latest sends went, oldest first (at most `RECENT`).
     recent: VecDeque<Instant>,
     /// Sends so far: the next one's sequence number.
     sent: u64,
-}
-
-/// One learned window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Learnt {
-    /// Its quota, from the 429's `X-RateLimit-Limit`.
-    n: u64,
-    /// Its length: from the first request it counted to its end, as first seen.
-    length: Duration,
-    /// When the current window ends (`None`: none is open, the next send opens one).
-    ends: Option<Instant>,
-    /// Requests sent in the current window.
-    used: u64,
 }
 
 impl Learned {
@@ -60,13 +52,7 @@ impl Learned {
         }
         self.recent.push_back(now);
         self.sent += 1;
-        for window in &mut self.windows {
-            if window.ends.is_none_or(|ends| ends <= now) {
-                window.ends = Some(now + window.length);
-                window.used = 0;
-            }
-            window.used += 1;
-        }
+        self.windows.iter_mut().for_each(|window| window.take(now));
     }
 
     /// Until when sending is held: the latest end of the open windows that are used
@@ -74,9 +60,8 @@ impl Learned {
     pub(crate) fn blocked_until(&self, now: Instant) -> Option<Instant> {
         self.windows
             .iter()
-            .filter(|window| window.used >= window.n)
-            .filter_map(|window| window.ends)
-            .filter(|ends| *ends > now)
+            .map(|window| window.ready_at(now))
+            .filter(|ready| *ready > now)
             .max()
     }
 
@@ -109,16 +94,16 @@ impl Learned {
         if ends <= now {
             return;
         }
-        if let Some(known) = self.windows.iter_mut().find(|window| window.n == n) {
+        if let Some(known) = self.windows.iter_mut().find(|window| window.n() == n) {
             // Inside a learned window: it opened when the model says (or earlier),
             // and ends no sooner than the server says.
-            let opened = known.ends.map(|current| current - known.length);
+            let length = known.length().unwrap_or_default();
+            let opened = known.ends().map(|current| current - length);
             let opened = opened.into_iter().chain(first_send).min();
             if let Some(opened) = opened {
-                known.length = known.length.max(ends.saturating_duration_since(opened));
+                known.set_length(length.max(ends.saturating_duration_since(opened)));
             }
-            known.ends = Some(known.ends.map_or(ends, |current| current.max(ends)));
-            known.used = n;
+            known.spent_until(known.ends().map_or(ends, |current| current.max(ends)));
             return;
         }
         let Some(first_send) = first_send else {
@@ -132,12 +117,9 @@ impl Learned {
         if self.windows.len() == MAX_WINDOWS {
             self.windows.remove(0);
         }
-        self.windows.push(Learnt {
-            n,
-            length,
-            ends: Some(ends),
-            used: n,
-        });
+        let mut window = Budget::opened_by_take(n, length);
+        window.spent_until(ends);
+        self.windows.push(window);
         tracing::info!(
             target: "tallyfy_groups::pacing",
             n,
@@ -156,7 +138,10 @@ impl Learned {
     /// The windows learned, `(n, length)` each, in the order they were learned.
     #[cfg(test)]
     pub(crate) fn windows(&self) -> Vec<(u64, Duration)> {
-        self.windows.iter().map(|w| (w.n, w.length)).collect()
+        let windows = self.windows.iter();
+        windows
+            .map(|w| (w.n(), w.length().unwrap_or_default()))
+            .collect()
     }
 }
 

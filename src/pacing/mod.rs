@@ -5,13 +5,23 @@
 //! (AIMD) where the server sends none, and enforces declared quotas. The request
 //! path calls [`RateLimiter::ready`] before and [`RateLimiter::observe`] after every
 //! attempt; this module never sends a request and never decides a retry.
+//!
+//! Built on three primitives, each one struct with `ready_at(now)` and `take(now)`:
+//! a "not before" instant ([`gate`]), a spacing ([`spacing`]) and per-window budgets
+//! ([`budget`]). The policies (the header model and its [`trust`], the [`learned`]
+//! windows, the [`adaptive`] rate, the declared [`quotas`]) feed them; a request goes
+//! at the latest of their `ready_at`, and is taken from all of them at once, only
+//! when that one decision admits it ([`admission`]).
 
 mod adaptive;
+mod admission;
+mod budget;
+mod gate;
 mod headers;
 mod learned;
 mod observe;
-mod quota;
 mod quotas;
+mod spacing;
 #[cfg(test)]
 mod tests;
 mod trust;
@@ -28,6 +38,7 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 use adaptive::Aimd;
+use gate::NotBefore;
 use learned::Learned;
 use quotas::Quotas;
 use trust::Trust;
@@ -78,7 +89,8 @@ pub struct RateLimiter {
 struct Inner {
     /// `false`: count only, never hold a request back (pacing switched off).
     paced: bool,
-    quota: Option<Quotas>,
+    /// The declared quotas, `(n, period)`, in the order declared.
+    declared: Vec<(u32, Duration)>,
     state: Mutex<State>,
     counters: Counters,
     /// Woken whenever an attempt is answered (or given up).
@@ -88,7 +100,7 @@ struct Inner {
 #[derive(Debug, Default)]
 struct State {
     /// No request is sent before this (the gate a 429 closes).
-    gate: Option<Instant>,
+    gate: NotBefore,
     /// Throttle waves so far; a 429 to a request sent before the latest wave began is
     /// part of that wave, not a new one.
     epoch: u64,
@@ -99,6 +111,8 @@ struct State {
     trust: Trust,
     learned: Learned,
     aimd: Aimd,
+    /// The declared quotas' spacing and budgets.
+    quotas: Option<Quotas>,
     /// Sequence numbers of the attempts sent and not answered yet.
     in_flight: BTreeSet<u64>,
     /// Attempts sent so far (the next one's sequence number).
@@ -178,7 +192,7 @@ impl Default for RateLimiter {
 impl RateLimiter {
     /// A limiter with the gate, header pacing and adaptation, and no declared quota.
     pub fn new() -> RateLimiter {
-        RateLimiter::build(true, None)
+        RateLimiter::build(true, Vec::new())
     }
 
     /// Also never more than `n` requests per `period`, evenly spaced (`100` per
@@ -196,20 +210,22 @@ impl RateLimiter {
     /// hour old. Keeps a send time per request of each longer quota's `n`. Fails
     /// with [`Error::InvalidArgument`] for no quota, an `n == 0` or a zero period.
     pub fn with_quotas(quotas: &[(u32, Duration)]) -> Result<RateLimiter, Error> {
-        Ok(RateLimiter::build(true, Some(Quotas::new(quotas)?)))
+        let limiter = RateLimiter::build(true, quotas.to_vec());
+        limiter.lock().quotas = Some(Quotas::new(quotas)?);
+        Ok(limiter)
     }
 
     /// A limiter that holds nothing back and only counts (pacing switched off):
     /// 429s are left to the retry policy alone.
     pub fn unpaced() -> RateLimiter {
-        RateLimiter::build(false, None)
+        RateLimiter::build(false, Vec::new())
     }
 
-    fn build(paced: bool, quota: Option<Quotas>) -> RateLimiter {
+    fn build(paced: bool, declared: Vec<(u32, Duration)>) -> RateLimiter {
         RateLimiter {
             inner: Arc::new(Inner {
                 paced,
-                quota,
+                declared,
                 state: Mutex::new(State::default()),
                 counters: Counters::default(),
                 answered: Notify::new(),
@@ -230,10 +246,7 @@ impl RateLimiter {
 
     /// Every declared quota, `(n, period)`, in the order declared.
     pub fn quotas(&self) -> Vec<(u32, Duration)> {
-        self.inner
-            .quota
-            .as_ref()
-            .map_or_else(Vec::new, |quotas| quotas.declared().to_vec())
+        self.inner.declared.clone()
     }
 
     /// What the limiter has seen and done so far.
@@ -271,146 +284,13 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// Waits until one attempt may be sent, and takes its place. With a `deadline`,
-    /// fails as soon as a wait is known to end after it (without sleeping through it).
-    #[doc(hidden)]
-    pub async fn ready(&self, deadline: Option<Instant>) -> Result<Permit, Overdue> {
-        let started = Instant::now();
-        let result = self.wait_turn(started, deadline).await;
-        let waited = started.elapsed();
-        let counters = &self.inner.counters;
-        counters
-            .waited_ns
-            .fetch_add(waited.as_nanos() as u64, Ordering::Relaxed);
-        if result.is_ok() {
-            counters.requests.fetch_add(1, Ordering::Relaxed);
-        }
-        result
-    }
-
-    async fn wait_turn(
-        &self,
-        started: Instant,
-        deadline: Option<Instant>,
-    ) -> Result<Permit, Overdue> {
-        let wait = |until: Instant| async move {
-            if let Some(deadline) = deadline
-                && until > deadline
-            {
-                return Err(Overdue {
-                    waited: started.elapsed(),
-                    short_by: until - deadline,
-                    resume_at: until,
-                });
-            }
-            tokio::time::sleep_until(until).await;
-            Ok(())
-        };
-        // How long this request may wait for answers before sending anyway: 1 s, and
-        // never past its deadline.
-        let mut answers_due = deadline.map_or(ANSWER_WAIT, |deadline| {
-            ANSWER_WAIT.min(deadline.saturating_duration_since(started))
-        });
-        loop {
-            if !self.inner.paced {
-                let mut state = self.lock();
-                return Ok(self.admit(&mut state, Instant::now()));
-            }
-            let now = Instant::now();
-            let (hold, slot, epoch, answered) = {
-                let mut state = self.lock();
-                let hold = state.hold(now);
-                if hold.is_none() && !answers_due.is_zero() && state.awaits_answers(now) {
-                    // The count is spent, its end unknown: the answers in flight may
-                    // carry it. Registered under the lock, so none is missed.
-                    let mut answered = Box::pin(self.inner.answered.notified());
-                    answered.as_mut().enable();
-                    (None, None, state.epoch, Some(answered))
-                } else {
-                    match hold {
-                        Some(until) => (Some(until), None, state.epoch, None),
-                        None => match state.aimd.reserve(now) {
-                            // Nothing holds it back: the common case, one lock.
-                            None if self.inner.quota.is_none() => {
-                                return Ok(self.admit(&mut state, now));
-                            }
-                            slot => (None, slot, state.epoch, None),
-                        },
-                    }
-                }
-            };
-            if let Some(answered) = answered {
-                let _ = tokio::time::timeout(answers_due, answered).await;
-                answers_due = answers_due.saturating_sub(now.elapsed());
-                continue;
-            }
-            if let Some(until) = hold {
-                wait(until).await?;
-                continue;
-            }
-            if let Some(slot) = slot.filter(|slot| *slot > now) {
-                wait(slot).await?;
-            }
-            if let Some(quota) = &self.inner.quota {
-                while let Some(pause) = quota.try_take() {
-                    wait(Instant::now() + pause).await?;
-                }
-            }
-            let mut state = self.lock();
-            let now = Instant::now();
-            // A throttle while this one waited: its slot is stale, start over.
-            if state.epoch == epoch && state.hold(now).is_none() {
-                return Ok(self.admit(&mut state, now));
-            }
-        }
-    }
-
-    fn admit(&self, state: &mut State, now: Instant) -> Permit {
-        let vouched = state.window.take();
-        state.learned.sending(now);
-        state.aimd.sending(now);
-        let seq = state.sent;
-        state.sent += 1;
-        state.in_flight.insert(seq);
-        Permit {
-            limiter: self.clone(),
-            epoch: state.epoch,
-            seq,
-            vouched,
-        }
-    }
-}
-
-/// The longest a request waits for the answers in flight when the header model's
-/// count is spent and its end unknown; then it is sent as a probe.
-const ANSWER_WAIT: Duration = Duration::from_secs(1);
-
-impl State {
-    /// Whether a request should wait for the answers in flight rather than be sent:
-    /// the believed header model has nothing left and does not know when that ends.
-    fn awaits_answers(&self, now: Instant) -> bool {
-        !self.in_flight.is_empty() && self.trust.believed(now) && self.window.spent_without_reset()
-    }
-
-    /// Until when every request is held: the gate, or a used-up quota window (said
-    /// by the headers or learned).
-    fn hold(&mut self, now: Instant) -> Option<Instant> {
-        let gate = self.gate.filter(|gate| *gate > now);
-        let window = self.window.blocked_until(now);
-        let window = window.filter(|_| self.trust.believed(now));
-        [gate, window, self.learned.blocked_until(now)]
-            .into_iter()
-            .flatten()
-            .max()
-    }
 }
 
 impl fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimiter")
             .field("paced", &self.inner.paced)
-            .field("quota", &self.inner.quota)
+            .field("quota", &self.inner.declared)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }

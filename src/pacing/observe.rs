@@ -104,16 +104,12 @@ impl RateLimiter {
                 pause,
             };
         }
-        let resume_at = now + pause;
-        let closed_until = state.gate.map_or(now, |gate| gate.max(now));
-        if resume_at > closed_until {
-            self.inner.counters.paused_ns.fetch_add(
-                (resume_at - closed_until).as_nanos() as u64,
-                Ordering::Relaxed,
-            );
-            state.gate = Some(resume_at);
-        }
-        let gate = state.gate.unwrap_or(now).max(now);
+        let added = state.gate.close_until(now, now + pause);
+        self.inner
+            .counters
+            .paused_ns
+            .fetch_add(added.as_nanos() as u64, Ordering::Relaxed);
+        let gate = state.gate.ready_at(now);
         // Both are the latest the refusing window can end; the earlier is the closer.
         let ends = signals.asked.into_iter().chain(signals.reset_said).min();
         let ends = ends.map(|wait| now + wait.min(LONGEST_WAIT));

@@ -1,59 +1,46 @@
-//! Several declared quotas enforced together, from [`super::RateLimiter::with_quotas`]:
-//! the one with the shortest period is spread evenly ([`Quota`], as a single
-//! declared quota is), every other is a budget of `n` sends in any `period` (a log of
-//! the last `n` send times): with 100 a minute and 1,000 an hour, requests go one
-//! every 0.6 s until 1,000 went within an hour, then wait until the oldest of them
-//! is an hour old — the bursts the hourly quota allows, never more than either
-//! quota in any span of its period. It only answers "when may the next one go".
+//! Declared quotas, from [`super::RateLimiter::with_quota`] and
+//! [`super::RateLimiter::with_quotas`], as a policy over two primitives: the quota
+//! with the shortest period is a [`Spacing`] of `period / n` (no burst can put more
+//! than `n` into one of the server's windows), every other one a [`Sliding`] budget
+//! of `n` sends in any span of its `period`. With 100 a minute and 1,000 an hour,
+//! requests go one every 0.6 s until 1,000 went within an hour, then wait until the
+//! oldest of them is an hour old. It only answers "when may the next one go" and
+//! counts the ones admitted.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::quota::Quota;
+use super::budget::Sliding;
+use super::spacing::Spacing;
 use crate::error::Error;
 
-/// The declared quotas.
+/// The declared quotas' state.
 #[derive(Debug)]
 pub(crate) struct Quotas {
     /// The quota with the shortest period, spread evenly.
-    spaced: Quota,
-    /// The others, each a sliding budget; one lock for all so a send is taken from
-    /// every budget at once or from none.
-    budgets: Mutex<Vec<Budget>>,
-    /// `(n, period)` in the order declared.
-    declared: Vec<(u32, Duration)>,
+    spaced: Spacing,
+    /// The others.
+    budgets: Vec<Sliding>,
 }
 
-#[derive(Debug)]
-struct Budget {
-    n: usize,
-    period: Duration,
-    /// Send times within the last `period`, oldest first, `n` at most.
-    sent: VecDeque<Instant>,
-}
-
-impl Budget {
-    /// When the next send may go (`None`: now).
-    fn next_at(&mut self, now: Instant) -> Option<Instant> {
-        while self
-            .sent
-            .front()
-            .is_some_and(|oldest| *oldest + self.period <= now)
-        {
-            self.sent.pop_front();
-        }
-        (self.sent.len() >= self.n).then(|| self.sent[0] + self.period)
+/// `period / n` for a valid quota: `n` positive and the interval at least 1 ns.
+fn interval(n: u32, period: Duration) -> Result<Duration, Error> {
+    if n == 0 {
+        return Err(Error::invalid("rate_limit", "n is 0"));
     }
+    let interval = period / n;
+    if interval.is_zero() {
+        return Err(Error::invalid("rate_limit", "the period is too short"));
+    }
+    Ok(interval)
 }
 
 impl Quotas {
-    /// Every `(n, period)` must be valid for [`Quota::new`]; at least one.
+    /// Every `(n, period)` must be a valid quota; at least one.
     pub(crate) fn new(quotas: &[(u32, Duration)]) -> Result<Quotas, Error> {
         for &(n, period) in quotas {
-            Quota::new(n, period)?;
+            interval(n, period)?;
         }
         let shortest = quotas
             .iter()
@@ -66,39 +53,24 @@ impl Quotas {
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != shortest)
-            .map(|(_, &(n, period))| Budget {
-                n: n as usize,
-                period,
-                sent: VecDeque::new(),
-            })
+            .map(|(_, &(n, period))| Sliding::new(n as usize, period))
             .collect();
         Ok(Quotas {
-            spaced: Quota::new(n, period)?,
-            budgets: Mutex::new(budgets),
-            declared: quotas.to_vec(),
+            spaced: Spacing::new(interval(n, period)?),
+            budgets,
         })
     }
 
-    /// Takes a slot now (`None`) or says how long until one may be free.
-    pub(crate) fn try_take(&self) -> Option<Duration> {
-        let now = Instant::now();
-        let mut budgets = self.budgets.lock().unwrap_or_else(PoisonError::into_inner);
-        let held = budgets.iter_mut().filter_map(|b| b.next_at(now)).max();
-        if let Some(until) = held {
-            return Some(until - now);
-        }
-        if let Some(pause) = self.spaced.try_take() {
-            return Some(pause);
-        }
-        for budget in budgets.iter_mut() {
-            budget.sent.push_back(now);
-        }
-        None
+    /// The earliest the next request may go under every quota.
+    pub(crate) fn ready_at(&self, now: Instant) -> Instant {
+        let budgets = self.budgets.iter().map(|budget| budget.ready_at(now));
+        budgets.fold(self.spaced.ready_at(now), Instant::max)
     }
 
-    /// The quotas in the order declared.
-    pub(crate) fn declared(&self) -> &[(u32, Duration)] {
-        &self.declared
+    /// Counts a request admitted at `now` against every quota.
+    pub(crate) fn take(&mut self, now: Instant) {
+        self.spaced.take(now);
+        self.budgets.iter_mut().for_each(|budget| budget.take(now));
     }
 }
 
@@ -106,15 +78,16 @@ impl Quotas {
 mod tests {
     use super::*;
 
-    /// Send times (ms from the start) of `count` requests, each as soon as allowed.
-    async fn send_times(quotas: &Quotas, count: usize) -> Vec<u128> {
+    /// Send times (ms from `t0`) of `count` requests, each as soon as allowed, on
+    /// explicit instants.
+    fn send_times(quotas: &mut Quotas, count: usize) -> Vec<u128> {
         let t0 = Instant::now();
+        let mut now = t0;
         let mut times = Vec::new();
         for _ in 0..count {
-            while let Some(pause) = quotas.try_take() {
-                tokio::time::sleep(pause).await;
-            }
-            times.push(t0.elapsed().as_millis());
+            now = quotas.ready_at(now);
+            quotas.take(now);
+            times.push((now - t0).as_millis());
         }
         times
     }
@@ -125,14 +98,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn short_quota_spaced_long_quota_a_budget() {
         let quotas = Quotas::new(&[(5, Duration::from_secs(10)), (2, Duration::from_secs(1))]);
-        let quotas = quotas.unwrap();
+        let mut quotas = quotas.unwrap();
         assert_eq!(
-            send_times(&quotas, 7).await,
+            send_times(&mut quotas, 7),
             [0, 500, 1000, 1500, 2000, 10_000, 10_500]
-        );
-        assert_eq!(
-            quotas.declared(),
-            [(5, Duration::from_secs(10)), (2, Duration::from_secs(1))]
         );
     }
 
@@ -142,8 +111,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn never_more_than_either_quota_in_its_period() {
         let minute = Duration::from_secs(60);
-        let quotas = Quotas::new(&[(100, minute), (1000, minute * 60)]).unwrap();
-        let times = send_times(&quotas, 300).await;
+        let mut quotas = Quotas::new(&[(100, minute), (1000, minute * 60)]).unwrap();
+        let times = send_times(&mut quotas, 300);
         for (i, at) in times.iter().enumerate() {
             let within = times[i..].iter().take_while(|t| **t < at + 60_000).count();
             assert!(within <= 100, "{within} sends from {at} ms");
@@ -151,11 +120,30 @@ mod tests {
         assert_eq!(times[299], 299 * 600);
     }
 
-    // Proves nonsense is rejected: no quota, a zero n or period in any of them.
+    // Proves asking takes nothing (a refusal, or a wait given up on a restart, leaks
+    // no slot): ready_at twice gives the same instant, and only take moves it.
+    #[tokio::test(start_paused = true)]
+    async fn asking_takes_nothing() {
+        let t0 = Instant::now();
+        let mut quotas = Quotas::new(&[(2, Duration::from_secs(2))]).unwrap();
+        quotas.take(t0);
+        let next = t0 + Duration::from_secs(1);
+        assert_eq!(quotas.ready_at(t0), next);
+        assert_eq!(quotas.ready_at(t0), next);
+        quotas.take(next);
+        assert_eq!(quotas.ready_at(next), next + Duration::from_secs(1));
+    }
+
+    // Proves nonsense is rejected with a clear error, not a panic: no quota, a zero
+    // n or period in any of them.
     #[test]
     fn rejects_nonsense() {
         let second = Duration::from_secs(1);
         assert!(Quotas::new(&[]).is_err());
+        assert!(matches!(
+            Quotas::new(&[(0, second)]),
+            Err(Error::InvalidArgument { .. })
+        ));
         assert!(Quotas::new(&[(1, second), (0, second)]).is_err());
         assert!(Quotas::new(&[(1, second), (1, Duration::ZERO)]).is_err());
     }

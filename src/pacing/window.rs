@@ -1,19 +1,23 @@
-//! The server's quota window as its `X-RateLimit-*` headers describe it: how many
-//! requests are left and when the window resets. Each send takes one from the local
-//! estimate; when none is left, sending waits for the reset instead of meeting a 429.
-//! Pure state on tokio's clock, driven by [`super::RateLimiter`]; it never sleeps.
+//! The header model: a policy that keeps the server's quota window, as its
+//! `X-RateLimit-*` headers describe it, as a [`Budget`] placed by the answers (what
+//! is left, until the reset). Each send takes one from the local estimate; when none
+//! is left, sending waits for the reset instead of meeting a 429. The policy is in
+//! the updates: late answers never raise the count, requests in flight are taken off
+//! it, a passed reset starts a fresh window of `Limit`. Pure state on tokio's clock,
+//! driven by [`super::RateLimiter`]; it never sleeps.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::budget::Budget;
+
 /// What the last response said about the quota, minus what was sent since.
 #[derive(Debug, Default)]
 pub(crate) struct Window {
-    /// Requests the server will still take before `reset_at`; `None`: unknown.
-    remaining: Option<u64>,
-    /// When the quota is renewed; `None`: not said.
-    reset_at: Option<Instant>,
+    /// Requests the server will still take before the window's end (the reset, if
+    /// said); `None`: unknown.
+    count: Option<Budget>,
     /// The quota of a fresh window, when the server said (`X-RateLimit-Limit`).
     limit: Option<u64>,
     /// Requests sent since the last update, which a fresh window may already count.
@@ -52,18 +56,17 @@ impl Window {
         // Answers come back out of order: within a window the lowest count wins, and
         // an older answer never raises the count.
         let older = self.updated_by.is_some_and(|by| seq < by);
-        if let Some(current) = self.remaining
-            && (older || self.reset_at.is_some_and(|reset_at| reset_at > now))
+        if let Some(current) = self.count
+            && (older || current.ends().is_some_and(|reset_at| reset_at > now))
         {
-            estimate = estimate.min(current);
+            estimate = estimate.min(current.left());
         }
-        if older && self.remaining.is_some() {
+        if older && let Some(current) = self.count {
             // Older news: the count may only drop; the rest stays the newer answer's.
-            self.remaining = Some(estimate);
+            self.count = Some(Budget::placed(estimate, current.ends()));
             return;
         }
-        self.remaining = Some(estimate);
-        self.reset_at = reset.map(|reset| now + reset);
+        self.count = Some(Budget::placed(estimate, reset.map(|reset| now + reset)));
         self.sent_since_update = 0;
         self.updated_by = Some(seq);
     }
@@ -73,29 +76,26 @@ impl Window {
     /// what was sent since the last answer (a token bucket's "reset", the time until
     /// it is full, counts those too).
     pub(crate) fn blocked_until(&mut self, now: Instant) -> Option<Instant> {
-        if let Some(reset_at) = self.reset_at
+        if let Some(reset_at) = self.count.and_then(|count| count.ends())
             && reset_at <= now
         {
-            self.remaining = self
-                .limit
-                .map(|limit| limit.saturating_sub(self.sent_since_update));
-            self.reset_at = None;
+            let fresh =
+                |limit: u64| Budget::placed(limit.saturating_sub(self.sent_since_update), None);
+            self.count = self.limit.map(fresh);
             // A fresh window: answers from before it say nothing of it.
             self.updated_by = None;
         }
-        match (self.remaining, self.reset_at) {
-            (Some(0), Some(reset_at)) => Some(reset_at),
-            _ => None,
-        }
+        let ready = self.count.map(|count| count.ready_at(now));
+        ready.filter(|ready| *ready > now)
     }
 
-    /// Counts one request sent (call after `blocked_until` said `None`); returns
-    /// whether the model vouched for it (it knew of a request left).
-    pub(crate) fn take(&mut self) -> bool {
+    /// Counts one request sent at `now` (call after `blocked_until` said `None`);
+    /// returns whether the model vouched for it (it knew of a request left).
+    pub(crate) fn take(&mut self, now: Instant) -> bool {
         self.sent_since_update += 1;
-        match &mut self.remaining {
-            Some(left) if *left > 0 => {
-                *left -= 1;
+        match &mut self.count {
+            Some(count) if count.left() > 0 => {
+                count.take(now);
                 true
             }
             _ => false,
@@ -105,7 +105,8 @@ impl Window {
     /// Whether the count is used up with no reset known (the answers in flight may
     /// say when it ends: better to wait for them than to send into it).
     pub(crate) fn spent_without_reset(&self) -> bool {
-        self.remaining == Some(0) && self.reset_at.is_none()
+        self.count
+            .is_some_and(|count| count.left() == 0 && count.ends().is_none())
     }
 
     /// Whether the headers explain a 429: the server said nothing is left and when
@@ -130,12 +131,12 @@ mod tests {
         let reset = t0 + Duration::from_secs(5);
         for _ in 0..2 {
             assert_eq!(window.blocked_until(t0), None);
-            window.take();
+            window.take(t0);
         }
         assert_eq!(window.blocked_until(t0), Some(reset));
         // Two were sent since the answer: the fresh window of 3 has 1 left.
         assert_eq!(window.blocked_until(reset), None);
-        window.take();
+        window.take(t0);
         // Used up, but no reset is known: not blocked.
         assert_eq!(window.blocked_until(reset), None);
     }
@@ -161,13 +162,13 @@ mod tests {
         let t0 = Instant::now();
         window.update(t0, 8, Some(2), Some(100), None, 0);
         window.update(t0, 7, Some(3), Some(100), None, 0);
-        assert!(window.take() && window.take());
+        assert!(window.take(t0) && window.take(t0));
         assert!(
-            !window.take(),
+            !window.take(t0),
             "the model vouched for a request the window refuses"
         );
         window.update(t0, 12, Some(99), Some(100), None, 0);
-        assert!(window.take());
+        assert!(window.take(t0));
     }
 
     // Proves requests still in flight are taken off the server's remaining count.
