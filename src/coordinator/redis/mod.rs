@@ -115,8 +115,10 @@ impl RedisCoordinatorBuilder {
     }
 
     /// The organisation's quotas shared by every process, `(n, period)`, all enforced
-    /// together, each spread evenly with no burst (never more than `n` in any span of
-    /// `period`); default Tallyfy's published 100 per minute and 1,000 per hour.
+    /// together as [`RateLimiter::with_quotas`](crate::RateLimiter::with_quotas) does:
+    /// the one with the shortest period spread evenly with no burst, each other one a
+    /// budget of `n` in any span of its `period`; default Tallyfy's published 100 per
+    /// minute (one every 0.6 s) and 1,000 per hour.
     /// An empty list shares only the 429 gate.
     pub fn quotas(mut self, quotas: &[(u32, Duration)]) -> Self {
         self.quotas = quotas.to_vec();

@@ -1,10 +1,14 @@
 //! The organisation's shared quota and 429 gate: one Lua script per request checks
 //! the gate (`{prefix}:gate:{org}`, until when a 429 asked every process to wait) and
-//! every declared quota (`{prefix}:quota:{org}:{n}/{ms}`, each a GCRA theoretical
-//! arrival time, as go-redis/redis_rate keeps it) on Redis' own `TIME`, and either
-//! takes one request from every quota or, when any of them or the gate says wait,
-//! takes nothing and answers the longest wait. Times are microseconds of Redis'
-//! clock; no argument carries this machine's time.
+//! every declared quota on Redis' own `TIME`, and either takes one request from every
+//! quota or, when any of them or the gate says wait, takes nothing and answers the
+//! longest wait. As in process (`RateLimiter::with_quotas`), the quota with the
+//! shortest period is spread evenly: a GCRA theoretical arrival time
+//! (`{prefix}:quota:{org}:{n}/{ms}`, as go-redis/redis_rate keeps it); each longer
+//! one is a budget of `n` in any span of its period: a sorted set of the send times
+//! in it (`{prefix}:budget:{org}:{n}/{ms}`), so Tallyfy's 1,000 per hour does not
+//! space every request 3.6 s apart while 100 per minute allows 0.6 s. Times are
+//! microseconds of Redis' clock; no argument carries this machine's time.
 
 use std::fmt;
 use std::time::Duration;
@@ -15,8 +19,9 @@ use tokio::time::Instant;
 use super::{Shared, failed};
 use crate::coordinator::{CoordinatorError, Refused};
 
-/// KEYS[1] the gate, KEYS[2..] one per quota; ARGV two per quota: its emission
-/// interval and its burst. Answers `{1, 0}` (taken) or `{0, wait_us}` (nothing taken).
+/// KEYS[1] the gate, KEYS[2..] one per quota; ARGV three per quota: its kind (0: a
+/// GCRA, then its emission interval and burst; 1: a budget, then its `n` and period,
+/// in microseconds). Answers `{1, 0}` (taken) or `{0, wait_us}` (nothing taken).
 const TAKE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -24,19 +29,37 @@ local wait = 0
 local gate = tonumber(redis.call('GET', KEYS[1]) or '0')
 if gate > now then wait = gate - now end
 local next = {}
+local count = {}
 for i = 2, #KEYS do
-  local interval = tonumber(ARGV[2 * i - 3])
-  local burst = tonumber(ARGV[2 * i - 2])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tat < now then tat = now end
-  local allow_at = tat + interval - burst * interval
-  if allow_at - now > wait then wait = allow_at - now end
-  next[i] = tat + interval
+  local kind = tonumber(ARGV[3 * i - 5])
+  local a = tonumber(ARGV[3 * i - 4])
+  local b = tonumber(ARGV[3 * i - 3])
+  if kind == 0 then
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat < now then tat = now end
+    local allow_at = tat + a - b * a
+    if allow_at - now > wait then wait = allow_at - now end
+    next[i] = tat + a
+  else
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - b))
+    count[i] = redis.call('ZCARD', KEYS[i])
+    if count[i] >= a then
+      local oldest = redis.call('ZRANGE', KEYS[i], count[i] - a, count[i] - a, 'WITHSCORES')
+      local free_at = tonumber(oldest[2]) + b
+      if free_at - now > wait then wait = free_at - now end
+    end
+  end
 end
 if wait > 0 then return {0, math.ceil(wait)} end
 for i = 2, #KEYS do
-  local ttl_ms = math.ceil((next[i] - now) / 1000) + 1
-  redis.call('SET', KEYS[i], string.format('%.0f', next[i]), 'PX', ttl_ms)
+  if tonumber(ARGV[3 * i - 5]) == 0 then
+    local ttl_ms = math.ceil((next[i] - now) / 1000) + 1
+    redis.call('SET', KEYS[i], string.format('%.0f', next[i]), 'PX', ttl_ms)
+  else
+    local stamp = string.format('%.0f', now)
+    redis.call('ZADD', KEYS[i], stamp, stamp .. ':' .. count[i])
+    redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 * i - 3]) / 1000) + 1)
+  end
 end
 return {1, 0}";
 
@@ -53,17 +76,18 @@ if until_us > gate then
 end
 return 1";
 
-/// One shared quota: `n` per `period`, spread at `interval` with `burst` at once.
+/// One shared quota: `n` per `period`, spread at `interval` with `burst` at once
+/// (`burst: None`: a budget of `n` in any span of `period` instead).
 #[derive(Clone)]
 pub(super) struct Quota {
     n: u32,
     period: Duration,
-    burst: u32,
+    burst: Option<u32>,
 }
 
 /// The declared quotas, checked together.
 #[derive(Clone)]
-pub(super) struct Quotas(Vec<Quota>);
+pub(super) struct Quotas(pub(super) Vec<Quota>);
 
 impl fmt::Debug for Quotas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,11 +98,20 @@ impl fmt::Debug for Quotas {
 }
 
 impl Quotas {
-    /// Every `(n, period)` with no burst; `n` and `period` must not be zero.
+    /// Every `(n, period)`: the one with the shortest period spread with no burst,
+    /// each other one a budget; `n` and `period` must not be zero.
     pub(super) fn new(quotas: &[(u32, Duration)]) -> Result<Quotas, String> {
-        quotas
-            .iter()
-            .map(|&(n, period)| Quota::new(n, period, 1))
+        let shortest = quotas.iter().map(|&(_, period)| period).min();
+        let mut spread = false;
+        (quotas.iter())
+            .map(|&(n, period)| {
+                if Some(period) == shortest && !spread {
+                    spread = true;
+                    Quota::new(n, period, 1)
+                } else {
+                    Quota::budget(n, period)
+                }
+            })
             .collect::<Result<_, _>>()
             .map(Quotas)
     }
@@ -91,7 +124,18 @@ impl Quota {
                 "quota {n}/{period:?}: needs n, period and burst above zero"
             ));
         }
-        Ok(Quota { n, period, burst })
+        Ok(Quota {
+            n,
+            period,
+            burst: Some(burst),
+        })
+    }
+
+    /// A budget of `n` requests in any span of `period`.
+    pub(super) fn budget(n: u32, period: Duration) -> Result<Quota, String> {
+        let mut quota = Quota::new(n, period, 1)?;
+        quota.burst = None;
+        Ok(quota)
     }
 
     fn interval_us(&self) -> f64 {
@@ -99,11 +143,24 @@ impl Quota {
     }
 
     fn key(&self, prefix: &str, org_id: &str) -> String {
+        let kind = if self.burst.is_some() {
+            "quota"
+        } else {
+            "budget"
+        };
         format!(
-            "{prefix}:quota:{org_id}:{}/{}",
+            "{prefix}:{kind}:{org_id}:{}/{}",
             self.n,
             self.period.as_millis()
         )
+    }
+
+    /// The script's three arguments for this quota.
+    fn args(&self) -> (u8, f64, f64) {
+        match self.burst {
+            Some(burst) => (0, self.interval_us(), f64::from(burst)),
+            None => (1, f64::from(self.n), self.period.as_micros() as f64),
+        }
     }
 }
 
@@ -123,7 +180,8 @@ pub(super) async fn take(
         call.key(quota.key(&shared.prefix, org_id));
     }
     for quota in quotas {
-        call.arg(quota.interval_us()).arg(quota.burst);
+        let (kind, a, b) = quota.args();
+        call.arg(kind).arg(a).arg(b);
     }
     let (taken, wait_us): (i64, i64) = call
         .invoke_async(&mut shared.conn.clone())

@@ -228,6 +228,41 @@ async fn a_burst_lets_that_many_go_at_once() {
     assert!(wait > Duration::from_secs(50), "{wait:?}");
 }
 
+// Proves a longer quota is a budget, not a spacing (as in process): with 10 per second
+// and 3 per minute, three requests go one spacing apart, not 20 s apart, and the
+// fourth waits for the oldest of them to be a minute old; the budget's key holds
+// only send times.
+#[tokio::test]
+async fn a_longer_quota_is_a_budget() {
+    let server = RedisServer::start();
+    let shared = shared(&connect(&server, Duration::from_secs(5), &[]).await);
+    let q =
+        quota::Quotas::new(&[(10, Duration::from_secs(1)), (3, Duration::from_secs(60))]).unwrap();
+    for n in 0..3 {
+        let mut tries = 0;
+        while let Some(wait) = quota::take(&shared, &q.0, "org").await.unwrap() {
+            assert!(
+                wait <= Duration::from_millis(100),
+                "request {n} waited {wait:?}"
+            );
+            tokio::time::sleep(wait).await;
+            tries += 1;
+            assert!(tries < 5, "request {n} never went");
+        }
+    }
+    let wait = quota::take(&shared, &q.0, "org")
+        .await
+        .unwrap()
+        .expect("the fourth waits for the budget");
+    assert!(wait > Duration::from_secs(50), "{wait:?}");
+    let key = "tallyfy-groups:budget:org:3/60000";
+    assert_eq!(server.command(&["TYPE", key]), Reply::Text("zset".into()));
+    match server.command(&["ZRANGE", key, "0", "-1"]) {
+        Reply::Array(members) => assert_eq!(members.len(), 3, "{members:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 // Proves two quotas are taken from together or not at all: a refusal by the tighter
 // one leaves the other's state exactly as it was.
 #[tokio::test]
