@@ -33,6 +33,7 @@ mod capture;
 mod client;
 mod core;
 mod error;
+mod extra;
 #[cfg(test)]
 mod fuzz_tests;
 mod generated;
@@ -55,6 +56,7 @@ mod validate;
 pub use capture::{Capture, CapturedResponse};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_ORG_ID, ENV_TOKEN};
 pub use error::{ApiError, Error};
+pub use extra::Extra;
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
 pub use list::ListGroups;
 pub use membership::Membership;
@@ -63,6 +65,7 @@ pub use pacing::{PacingStats, RateLimiter};
 pub use paging::{Items, ListingSummary, Page, Pages, Paginator};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
+pub use unknown_keys::from_body;
 pub use validate::MAX_PER_PAGE;
 
 /// The generated client, its request builders and its types, as the typed layer
