@@ -60,7 +60,7 @@ async fn every_group_of_a_listing_keeps_its_two_unknown_keys() {
         assert_eq!(got.name, "Sales Team");
         assert_eq!(got.member_ids().unwrap(), vec![1001, 1005]);
         assert_eq!(
-            Value::Object(got.extra.clone()),
+            Value::Object(got.extra.map().clone()),
             two_unknown_keys(n),
             "group {n}"
         );
@@ -104,13 +104,13 @@ async fn keys_declared_at_another_level_are_unknown_at_this_one() {
     );
     let pagination = page.pagination().unwrap();
     assert_eq!(
-        Value::Object(pagination.extra.clone()),
+        Value::Object(pagination.extra.map().clone()),
         json!({"next": "x", "data": null})
     );
     assert_eq!((pagination.total, page.total_pages()), (Some(1), Some(1)));
     let group = &page.items()[0];
     assert_eq!(
-        Value::Object(group.extra.clone()),
+        Value::Object(group.extra.map().clone()),
         json!({"total": 99, "meta": {"pagination": {}}})
     );
     assert_eq!(group.name, "Sales Team");
@@ -141,14 +141,20 @@ async fn escaped_keys_decode_as_the_names_they_spell() {
     let client = client_with(&server, tallyfy_groups::RetryPolicy::none());
     let group = client.groups().get(GROUP_ID).send().await.unwrap();
     assert_eq!((group.id.as_str(), group.name.as_str()), ("g1", "Ops"));
-    assert_eq!(Value::Object(group.extra), json!({"is_system": true}));
+    assert_eq!(
+        Value::Object(group.extra.into_map()),
+        json!({"is_system": true})
+    );
     let err = client.groups().get("missing").send().await.unwrap_err();
     let body = err
         .api()
         .and_then(|api| api.body.as_ref())
         .expect("a decoded body");
     assert_eq!(body.message.as_deref(), Some("Not found"));
-    assert_eq!(Value::Object(body.extra.clone()), json!({"trace": [1]}));
+    assert_eq!(
+        Value::Object(body.extra.map().clone()),
+        json!({"trace": [1]})
+    );
 }
 
 // Proves an error body keeps its unknown keys beside each form of `error` (a flag,
@@ -176,7 +182,7 @@ async fn error_bodies_keep_unknown_keys_beside_every_form_of_error() {
             .and_then(|api| api.body.as_ref())
             .expect("a decoded body");
         assert_eq!(
-            Value::Object(body.extra.clone()),
+            Value::Object(body.extra.map().clone()),
             json!({"exception": "ValidationException",
                 "context": {"trace_id": "t-1", "hints": [null]}}),
             "{error}"
