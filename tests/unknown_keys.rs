@@ -190,3 +190,42 @@ async fn error_bodies_keep_unknown_keys_beside_every_form_of_error() {
         assert!(body.error.is_some() && body.errors.len() == 2, "{error}");
     }
 }
+
+// Proves a body decoded as the client decodes it (`from_body`: maps filled when
+// read) equals the eager decode at every level of a page and of an error body, and
+// serialises to the same JSON, unknown keys included, also after `detach`.
+#[test]
+fn a_body_decoded_lazily_equals_the_eager_decode_and_writes_the_same_json() {
+    use tallyfy_groups::raw::types::GroupList;
+    let mut group = reference_group();
+    for (key, value) in two_unknown_keys(3).as_object().unwrap() {
+        group[key] = value.clone();
+    }
+    let page = json!({"data": [group.clone(), reference_group(), group], "top": [1],
+        "meta": {"m": null, "pagination": {"total": 3, "count": 3, "per_page": 3,
+            "current_page": 1, "total_pages": 1, "cursor": "c"}}});
+    let bytes = serde_json::to_vec(&page).unwrap();
+    let lazy: GroupList = tallyfy_groups::from_body(bytes.clone().into()).unwrap();
+    let eager: GroupList = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(lazy, eager);
+    let written = serde_json::to_value(&lazy).unwrap();
+    assert_eq!(written, serde_json::to_value(&eager).unwrap());
+    assert_eq!(
+        written["data"][0]["sort_key"],
+        two_unknown_keys(3)["sort_key"]
+    );
+    assert_eq!(
+        (&written["top"], &written["meta"]["m"]),
+        (&json!([1]), &Value::Null)
+    );
+    assert_eq!(written["meta"]["pagination"]["cursor"], "c");
+    let mut held = lazy.data[0].clone();
+    drop(lazy);
+    held.extra.detach();
+    assert_eq!(Value::Object(held.extra.into_map()), two_unknown_keys(3));
+    let error = br#"{"error": {"code": "X", "message": "m"}, "trace": {"id": [1]}}"#;
+    let lazy: tallyfy_groups::ErrorBody =
+        tallyfy_groups::from_body(bytes::Bytes::from_static(error)).unwrap();
+    assert_eq!(lazy, serde_json::from_slice(error).unwrap());
+    assert_eq!(lazy.extra.get("trace"), Some(&json!({"id": [1]})));
+}
