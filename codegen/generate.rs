@@ -7,8 +7,12 @@
 // Response types are generated `#[non_exhaustive]` (see `evolvable_structs`),
 // so adding an optional field to a response is a compatible change for users.
 // Those that keep unknown keys decode them without serde's `flatten` (see
-// codegen/unknown_keys.rs).
+// codegen/unknown_keys.rs) into a `crate::Extra` (codegen/extra_type.rs), and the
+// client decodes response bodies through `crate::unknown_keys::from_response`, which
+// builds no unknown-key map until one is read (src/unknown_keys/pass.rs).
 
+#[path = "extra_type.rs"]
+mod extra_type;
 #[path = "unknown_keys.rs"]
 mod unknown_keys;
 
@@ -65,7 +69,15 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
         syn::parse2(tokens.clone()).map_err(|e| format!("generated code does not parse: {e}"))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    unknown_keys::decode_without_flatten(&mut file, copy)?;
+    let rewritten = unknown_keys::decode_without_flatten(&mut file, copy)?;
+    // Each rewritten struct: its field, its builder's field, its builder's setter.
+    let retyped = extra_type::retype_extra(&mut file.items, &rewritten);
+    if retyped != 3 * rewritten.len() {
+        return Err(format!(
+            "retyped {retyped} `extra` fields and setters, expected 3 for each of {rewritten:?}: \
+             has typify's builder changed? (codegen/extra_type.rs)"
+        ));
+    }
     // A patch whose name matches no generated type is silently ignored by
     // typify; make sure every response struct really became non-exhaustive.
     let mut patched = BTreeSet::new();
@@ -76,7 +88,28 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
              {missing}`; give it a PascalCase name in components/schemas"
         ));
     }
-    Ok(prettyplease::unparse(&file))
+    // The generated client decodes each JSON body with progenitor's
+    // `ResponseValue::from_response` (`serde_json::from_slice`); ours is the same but
+    // decodes through `crate::unknown_keys::from_body`. A textual replacement on the
+    // formatted code, where that call has exactly this form; none may be left.
+    const PROGENITOR: &str = "ResponseValue::from_response(";
+    const OURS: &str = "crate::unknown_keys::from_response(";
+    let code = prettyplease::unparse(&file);
+    if !code.contains(PROGENITOR) {
+        return Err(format!(
+            "the generated client has no `{PROGENITOR}` call to replace"
+        ));
+    }
+    let code = code.replace(PROGENITOR, OURS);
+    if code.contains("from_response")
+        && code.matches("from_response").count() != code.matches(OURS).count()
+    {
+        return Err(
+            "the generated client decodes a body other than by `ResponseValue::from_response(`"
+                .into(),
+        );
+    }
+    Ok(code)
 }
 
 /// The names of the `#[non_exhaustive]` structs in `items` and their modules.

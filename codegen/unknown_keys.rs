@@ -210,7 +210,7 @@ fn serde_words(attr: &syn::Attribute) -> Vec<String> {
     }
 }
 
-fn is_json_map(ty: &syn::Type) -> bool {
+pub(super) fn is_json_map(ty: &syn::Type) -> bool {
     let syn::Type::Path(path) = ty else {
         return false;
     };

@@ -34,6 +34,7 @@ mod client;
 mod coordinator;
 mod core;
 mod error;
+mod extra;
 #[cfg(test)]
 mod fuzz_tests;
 mod generated;
@@ -59,6 +60,7 @@ pub use coordinator::{Coordinator, CoordinatorError, CoordinatorErrorKind};
 #[cfg(feature = "redis")]
 pub use coordinator::{RedisCoordinatorBuilder, Unavailable};
 pub use error::{ApiError, Error};
+pub use extra::Extra;
 pub use groups::{CreateGroup, DeleteGroup, GetGroup, Groups, UpdateGroup};
 pub use list::ListGroups;
 pub use membership::Membership;
@@ -67,6 +69,7 @@ pub use pacing::{PacingStats, RateLimiter};
 pub use paging::{Items, ListingSummary, Page, Pages, Paginator};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
+pub use unknown_keys::from_body;
 pub use validate::MAX_PER_PAGE;
 
 /// The generated client, its request builders and its types, as the typed layer

@@ -157,7 +157,7 @@ impl ListGroups {
         let list = (self.org.list(&query).await).map_err(|error| error.on_page(page))?;
         let (pagination, meta_extra) = match list.meta {
             Some(meta) => (meta.pagination, meta.extra),
-            None => (None, serde_json::Map::new()),
+            None => (None, crate::Extra::default()),
         };
         let per_page = query.per_page.map(NonZeroU32::get);
         Ok(Page::new(list.data, pagination, page, per_page)

@@ -1,6 +1,7 @@
-//! Keys the spec does not name, kept without serde's `flatten`: the seam through which
-//! the generated response types decode (codegen/unknown_keys.rs emits the calls; not
-//! for hand-written code).
+//! Keys the spec does not name, kept without serde's `flatten` and, in a response the
+//! client decodes, without building them: the seam through which the generated
+//! response types decode (codegen/unknown_keys.rs emits the calls; not for
+//! hand-written code).
 //!
 //! With `#[serde(flatten)] extra`, serde's derive buffers every key it does not know,
 //! with its value, in its private `Content` tree, and then decodes the map from that
@@ -10,8 +11,12 @@
 //! visitor the object's entries minus the unknown ones: each key is read once and
 //! looked up among the mirror's field names by its generated [`KnownFields::known`]
 //! (a `match`); a known one goes to the visitor, which decodes its value straight
-//! from the input, and an unknown one's value is decoded into a [`Value`] and kept,
-//! under its key, in the map returned beside the mirror.
+//! from the input. What happens to an unknown one depends on the decode's [`pass`]:
+//! in a body the client decodes ([`from_body`]), its value is only checked (as a
+//! [`Value`] would decode it, allocating nothing) and the object's [`Extra`] refers to
+//! the body, to be filled when read; when that happens, the body is decoded again and
+//! the values are kept; in any other decode (`serde_json::from_value`…) they are
+//! kept at once.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -20,6 +25,14 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
+
+use crate::extra::Extra;
+
+mod pass;
+mod valid;
+
+pub use pass::from_body;
+pub(crate) use pass::from_response;
 
 /// The names of a mirror's fields as its serde derive reads them (generated).
 pub(crate) trait KnownFields {
@@ -32,26 +45,52 @@ pub(crate) trait KnownFields {
 
 /// Decodes `T` (a struct with serde's derive, no `flatten`) from `deserializer`, and
 /// returns it with the keys of its object that `T` does not know, each with its value
-/// as sent. Accepts what `T`'s derive accepts through `deserialize_map`: an object
-/// (not an array); errors name `T` as its derive does.
-pub(crate) fn deserialize<'de, T, D>(deserializer: D) -> Result<(T, Map<String, Value>), D::Error>
+/// as sent (now, or when first read: see the module's notes). Accepts what `T`'s
+/// derive accepts through `deserialize_map`: an object (not an array); errors name
+/// `T` as its derive does.
+pub(crate) fn deserialize<'de, T, D>(deserializer: D) -> Result<(T, Extra), D::Error>
 where
     T: de::Deserialize<'de> + KnownFields,
     D: Deserializer<'de>,
 {
+    let turn = pass::turn();
     let mut extra = Map::new();
+    let mut unknown = false;
+    let keep = match turn {
+        pass::Turn::Number(_) => None,
+        pass::Turn::Build | pass::Turn::Collect(_) => Some(&mut extra),
+    };
     let known = T::deserialize(Struct {
         inner: deserializer,
-        extra: &mut extra,
+        extra: Unknown {
+            keep,
+            seen: &mut unknown,
+        },
         fields: PhantomData::<T>,
     })?;
+    let extra = match turn {
+        pass::Turn::Build => Extra::from(extra),
+        pass::Turn::Number(index) if unknown => pass::in_body(index),
+        pass::Turn::Number(_) => Extra::default(),
+        pass::Turn::Collect(index) => {
+            pass::collected(index, extra);
+            Extra::default()
+        }
+    };
     Ok((known, extra))
+}
+
+/// Where the unknown entries of one object go: into `keep`, or (without) nowhere,
+/// noting only that there were some.
+struct Unknown<'a> {
+    keep: Option<&'a mut Map<String, Value>>,
+    seen: &'a mut bool,
 }
 
 /// The deserializer `T` is given: a struct is read as a map whose unknown keys are kept.
 struct Struct<'a, D, T> {
     inner: D,
-    extra: &'a mut Map<String, Value>,
+    extra: Unknown<'a>,
     fields: PhantomData<T>,
 }
 
@@ -94,7 +133,7 @@ impl<'de, D: Deserializer<'de>, T: KnownFields> Deserializer<'de> for Struct<'_,
 /// The derived visitor, given the map of the object instead of the object itself.
 struct StructVisitor<'a, V, T> {
     visitor: V,
-    extra: &'a mut Map<String, Value>,
+    extra: Unknown<'a>,
     fields: PhantomData<T>,
 }
 
@@ -118,7 +157,7 @@ impl<'de, V: Visitor<'de>, T: KnownFields> Visitor<'de> for StructVisitor<'_, V,
 /// The object's entries as the derived visitor reads them: those with a known key.
 struct Entries<'a, A, T> {
     map: A,
-    extra: &'a mut Map<String, Value>,
+    extra: Unknown<'a>,
     fields: PhantomData<T>,
 }
 
@@ -131,7 +170,8 @@ impl<'de, A: MapAccess<'de>, T: KnownFields> MapAccess<'de> for Entries<'_, A, T
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
         loop {
-            let key = self.map.next_key_seed(KeySeed(self.fields))?;
+            let keep = self.extra.keep.is_some();
+            let key = self.map.next_key_seed(KeySeed(keep, self.fields))?;
             match key {
                 None => return Ok(None),
                 Some(Key::Known(name)) => {
@@ -140,8 +180,14 @@ impl<'de, A: MapAccess<'de>, T: KnownFields> MapAccess<'de> for Entries<'_, A, T
                         .map(Some);
                 }
                 Some(Key::Unknown(name)) => {
-                    let value: Value = self.map.next_value()?;
-                    self.extra.insert(name, value);
+                    *self.extra.seen = true;
+                    match (&mut self.extra.keep, name) {
+                        (Some(keep), Some(name)) => {
+                            let value: Value = self.map.next_value()?;
+                            keep.insert(name, value);
+                        }
+                        _ => self.map.next_value::<valid::Valid>().map(drop)?,
+                    }
                 }
             }
         }
@@ -153,14 +199,15 @@ impl<'de, A: MapAccess<'de>, T: KnownFields> MapAccess<'de> for Entries<'_, A, T
     }
 }
 
-/// A key: one of the struct's field names (the name itself, not a copy), or another.
+/// A key: one of the struct's field names (the name itself, not a copy), or another
+/// (a copy of it, if the entries are kept).
 enum Key {
     Known(&'static str),
-    Unknown(String),
+    Unknown(Option<String>),
 }
 
-/// Reads a key and looks it up among `T`'s fields.
-struct KeySeed<T>(PhantomData<T>);
+/// Reads a key and looks it up among `T`'s fields; copies an unknown one if `.0`.
+struct KeySeed<T>(bool, PhantomData<T>);
 
 impl<T: KnownFields> KeySeed<T> {
     #[inline]
@@ -189,14 +236,14 @@ impl<'de, T: KnownFields> Visitor<'de> for KeySeed<T> {
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
         Ok(match self.key(key) {
             Some(field) => Key::Known(field),
-            None => Key::Unknown(key.to_owned()),
+            None => Key::Unknown(self.0.then(|| key.to_owned())),
         })
     }
 
     fn visit_string<E: de::Error>(self, key: String) -> Result<Key, E> {
         Ok(match self.key(&key) {
             Some(field) => Key::Known(field),
-            None => Key::Unknown(key),
+            None => Key::Unknown(self.0.then_some(key)),
         })
     }
 

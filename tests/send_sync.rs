@@ -17,6 +17,7 @@ fn public_types_are_send_and_sync() {
     send_sync::<Client>();
     send_sync::<ClientBuilder>();
     send_sync::<Error>();
+    send_sync::<tallyfy_groups::Extra>();
     send_sync::<ApiError>();
     send_sync::<Groups>();
     send_sync::<ListGroups>();

@@ -60,7 +60,7 @@ async fn every_group_of_a_listing_keeps_its_two_unknown_keys() {
         assert_eq!(got.name, "Sales Team");
         assert_eq!(got.member_ids().unwrap(), vec![1001, 1005]);
         assert_eq!(
-            Value::Object(got.extra.clone()),
+            Value::Object(got.extra.map().clone()),
             two_unknown_keys(n),
             "group {n}"
         );
@@ -104,13 +104,13 @@ async fn keys_declared_at_another_level_are_unknown_at_this_one() {
     );
     let pagination = page.pagination().unwrap();
     assert_eq!(
-        Value::Object(pagination.extra.clone()),
+        Value::Object(pagination.extra.map().clone()),
         json!({"next": "x", "data": null})
     );
     assert_eq!((pagination.total, page.total_pages()), (Some(1), Some(1)));
     let group = &page.items()[0];
     assert_eq!(
-        Value::Object(group.extra.clone()),
+        Value::Object(group.extra.map().clone()),
         json!({"total": 99, "meta": {"pagination": {}}})
     );
     assert_eq!(group.name, "Sales Team");
@@ -141,14 +141,20 @@ async fn escaped_keys_decode_as_the_names_they_spell() {
     let client = client_with(&server, tallyfy_groups::RetryPolicy::none());
     let group = client.groups().get(GROUP_ID).send().await.unwrap();
     assert_eq!((group.id.as_str(), group.name.as_str()), ("g1", "Ops"));
-    assert_eq!(Value::Object(group.extra), json!({"is_system": true}));
+    assert_eq!(
+        Value::Object(group.extra.into_map()),
+        json!({"is_system": true})
+    );
     let err = client.groups().get("missing").send().await.unwrap_err();
     let body = err
         .api()
         .and_then(|api| api.body.as_ref())
         .expect("a decoded body");
     assert_eq!(body.message.as_deref(), Some("Not found"));
-    assert_eq!(Value::Object(body.extra.clone()), json!({"trace": [1]}));
+    assert_eq!(
+        Value::Object(body.extra.map().clone()),
+        json!({"trace": [1]})
+    );
 }
 
 // Proves an error body keeps its unknown keys beside each form of `error` (a flag,
@@ -176,11 +182,50 @@ async fn error_bodies_keep_unknown_keys_beside_every_form_of_error() {
             .and_then(|api| api.body.as_ref())
             .expect("a decoded body");
         assert_eq!(
-            Value::Object(body.extra.clone()),
+            Value::Object(body.extra.map().clone()),
             json!({"exception": "ValidationException",
                 "context": {"trace_id": "t-1", "hints": [null]}}),
             "{error}"
         );
         assert!(body.error.is_some() && body.errors.len() == 2, "{error}");
     }
+}
+
+// Proves a body decoded as the client decodes it (`from_body`: maps filled when
+// read) equals the eager decode at every level of a page and of an error body, and
+// serialises to the same JSON, unknown keys included, also after `detach`.
+#[test]
+fn a_body_decoded_lazily_equals_the_eager_decode_and_writes_the_same_json() {
+    use tallyfy_groups::raw::types::GroupList;
+    let mut group = reference_group();
+    for (key, value) in two_unknown_keys(3).as_object().unwrap() {
+        group[key] = value.clone();
+    }
+    let page = json!({"data": [group.clone(), reference_group(), group], "top": [1],
+        "meta": {"m": null, "pagination": {"total": 3, "count": 3, "per_page": 3,
+            "current_page": 1, "total_pages": 1, "cursor": "c"}}});
+    let bytes = serde_json::to_vec(&page).unwrap();
+    let lazy: GroupList = tallyfy_groups::from_body(bytes.clone().into()).unwrap();
+    let eager: GroupList = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(lazy, eager);
+    let written = serde_json::to_value(&lazy).unwrap();
+    assert_eq!(written, serde_json::to_value(&eager).unwrap());
+    assert_eq!(
+        written["data"][0]["sort_key"],
+        two_unknown_keys(3)["sort_key"]
+    );
+    assert_eq!(
+        (&written["top"], &written["meta"]["m"]),
+        (&json!([1]), &Value::Null)
+    );
+    assert_eq!(written["meta"]["pagination"]["cursor"], "c");
+    let mut held = lazy.data[0].clone();
+    drop(lazy);
+    held.extra.detach();
+    assert_eq!(Value::Object(held.extra.into_map()), two_unknown_keys(3));
+    let error = br#"{"error": {"code": "X", "message": "m"}, "trace": {"id": [1]}}"#;
+    let lazy: tallyfy_groups::ErrorBody =
+        tallyfy_groups::from_body(bytes::Bytes::from_static(error)).unwrap();
+    assert_eq!(lazy, serde_json::from_slice(error).unwrap());
+    assert_eq!(lazy.extra.get("trace"), Some(&json!({"id": [1]})));
 }

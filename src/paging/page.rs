@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::extra::Extra;
+
 use crate::generated::spec::PER_PAGE_DEFAULT;
 use crate::model::Pagination;
 
@@ -16,8 +18,8 @@ pub struct Page<T> {
     pagination: Option<Pagination>,
     requested_page: u32,
     requested_per_page: Option<u32>,
-    extra: Map<String, Value>,
-    meta_extra: Map<String, Value>,
+    extra: Extra,
+    meta_extra: Extra,
 }
 
 impl<T> Page<T> {
@@ -34,19 +36,15 @@ impl<T> Page<T> {
             pagination,
             requested_page,
             requested_per_page,
-            extra: Map::new(),
-            meta_extra: Map::new(),
+            extra: Extra::default(),
+            meta_extra: Extra::default(),
         }
     }
 
     /// The page with the keys of the response the spec does not name: `extra` at
     /// its top level (beside `data` and `meta`), `meta_extra` in `meta` (beside
     /// `pagination`).
-    pub(crate) fn with_unknown_keys(
-        mut self,
-        extra: Map<String, Value>,
-        meta_extra: Map<String, Value>,
-    ) -> Self {
+    pub(crate) fn with_unknown_keys(mut self, extra: Extra, meta_extra: Extra) -> Self {
         self.extra = extra;
         self.meta_extra = meta_extra;
         self

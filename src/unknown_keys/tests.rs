@@ -1,8 +1,11 @@
 //! The seam against serde's own `flatten`: the same values kept, the same inputs
 //! refused with the same messages; keys borrowed, transient or owned alike.
 
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+
+use crate::extra::Extra;
 
 /// A generated pair in miniature: the mirror with serde's derive, and the type
 /// that decodes through it.
@@ -29,7 +32,7 @@ impl super::KnownFields for ThingKnownFields {
 #[derive(Debug, PartialEq)]
 struct Thing {
     known: ThingKnownFields,
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 impl<'de> Deserialize<'de> for Thing {
@@ -56,7 +59,7 @@ impl super::KnownFields for InnerKnownFields {
 #[derive(Debug, PartialEq)]
 struct Inner {
     a: i64,
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 impl<'de> Deserialize<'de> for Inner {
@@ -103,10 +106,10 @@ impl flattened::Thing {
                 kind: self.kind,
                 inner: self.inner.map(|i| Inner {
                     a: i.a,
-                    extra: i.extra,
+                    extra: i.extra.into(),
                 }),
             },
-            extra: self.extra,
+            extra: self.extra.into(),
         }
     }
 }
@@ -133,7 +136,7 @@ fn keeps_unknown_keys_at_each_level() {
         thing.known.inner,
         Some(Inner {
             a: 7,
-            extra: map(json!({"deep": {"x": null}}))
+            extra: map(json!({"deep": {"x": null}})).into()
         })
     );
     assert_eq!(
@@ -251,4 +254,73 @@ fn no_generated_type_decodes_through_flatten() {
         );
     }
     assert!(flattened >= 6, "{flattened} structs keep unknown keys");
+}
+
+/// `input` decoded as the client decodes a body, and as `from_slice` does.
+fn both(input: &str) -> (serde_json::Result<Thing>, serde_json::Result<Thing>) {
+    let lazy = super::from_body::<Thing>(Bytes::copy_from_slice(input.as_bytes()));
+    (lazy, serde_json::from_slice::<Thing>(input.as_bytes()))
+}
+
+// Proves a body decode builds no map while decoding (each object with unknown keys
+// refers to the body, one without holds nothing), fills all of them on the first
+// read, and then equals the eager decode; and that the pass ends with the decode (a
+// decode after it builds its maps at once).
+#[test]
+fn a_body_decode_builds_nothing_until_read() {
+    let input = r#"{"id": "g1", "u": [1, {"v": null}], "inner": {"a": 1, "w": "x"}}"#;
+    let (lazy, eager) = both(input);
+    let (lazy, eager) = (lazy.unwrap(), eager.unwrap());
+    let inner = lazy.known.inner.as_ref().unwrap();
+    assert_eq!(lazy.extra.body_filled(), Some(false));
+    assert_eq!(inner.extra.body_filled(), Some(false));
+    assert_eq!(inner.extra.get("w"), Some(&json!("x")));
+    assert_eq!(lazy.extra.body_filled(), Some(true), "filled together");
+    assert_eq!(lazy, eager);
+    assert_eq!(eager.extra.body_filled(), None);
+    let (plain, _) = both(r#"{"id": "g1", "inner": {"a": 1}}"#);
+    let plain = plain.unwrap();
+    assert_eq!(plain.extra.body_filled(), None, "no unknown keys, no body");
+    assert!(plain.extra.is_empty());
+}
+
+// Proves a body decode accepts and refuses exactly what the eager one does, with
+// the same message and position: the inputs serde's `flatten` was checked on, and
+// unknown values that serde_json's skipping would let through but a `Value` refuses
+// (invalid UTF-8, a lone surrogate, a number out of range, nesting past the limit).
+#[test]
+fn a_body_decode_refuses_what_the_eager_decode_refuses() {
+    let deep = format!(
+        r#"{{"id": "x", "u": {}{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let mut inputs: Vec<String> = [
+        r#"{"id": "x"}"#,
+        r#"{"id": "x", "u": 1, "u": 2}"#,
+        r#"{"z": 0, "id": "x", "type": null, "inner": {"a": 1, "z": []}}"#,
+        r#"{"id": "x", "id": "y"}"#,
+        r#"{"id": 5, "u": 1}"#,
+        r#"["x"]"#,
+        r#"{"id": "x", "u": [1, }"#,
+        r#"{"id": "x", "inner": {"z": 1}}"#,
+        r#"{"id": "x", "u": "\ud800"}"#,
+        r#"{"id": "x", "u": 1e400}"#,
+        r#"{"id": "x", "u": {"k": tru}}"#,
+        r#"{"id": "x", "u": {"\ud800": 1}}"#,
+    ]
+    .map(String::from)
+    .into();
+    inputs.push(deep);
+    for input in &inputs {
+        match both(input) {
+            (Ok(lazy), Ok(eager)) => assert_eq!(lazy, eager, "{input}"),
+            (Err(lazy), Err(eager)) => assert_eq!(lazy.to_string(), eager.to_string(), "{input}"),
+            (lazy, eager) => panic!("{input}: body decode {lazy:?}, eager {eager:?}"),
+        }
+    }
+    let invalid_utf8 = b"{\"id\": \"x\", \"u\": \"\xff\"}";
+    let lazy = super::from_body::<Thing>(Bytes::from_static(invalid_utf8)).unwrap_err();
+    let eager = serde_json::from_slice::<Thing>(invalid_utf8).unwrap_err();
+    assert_eq!(lazy.to_string(), eager.to_string());
 }
