@@ -46,7 +46,7 @@ fn optional_response_field_is_compatible() {
         diff.code_diff
     );
     assert_eq!(diff.verdict.level, Level::Minor);
-    assert_eq!(diff.required_version, "0.1.1");
+    assert_eq!(diff.required_version, "0.2.1");
 }
 
 // Proves: changing the type of request body items (the member ids, integer or
@@ -70,7 +70,7 @@ fn request_member_ids_to_string_is_breaking() {
         "{:?}",
         diff.verdict
     );
-    assert_eq!(diff.required_version, "0.2.0");
+    assert_eq!(diff.required_version, "0.3.0");
 }
 
 // Proves (issue #27, without the public API): Group.members items from
@@ -190,7 +190,7 @@ fn description_only_change_is_a_patch() {
     assert_eq!(diff.spec_changes.len(), 1, "{:#?}", diff.spec_changes);
     assert!(diff.code_diff.contains("(reworded)"), "{}", diff.code_diff);
     assert_eq!(diff.verdict.level, Level::Patch);
-    assert_eq!(diff.required_version, "0.1.1");
+    assert_eq!(diff.required_version, "0.2.1");
 }
 
 // Proves: no edit, no change: verdict none, no bump required.
