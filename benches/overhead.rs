@@ -16,7 +16,9 @@
 //! identical hand-written client against the first (`raw'`: what the method reads when
 //! there is nothing to find, its resolution and bias), and the hand-written client
 //! with our default timeouts against the one without (`raw+timeout`: what a request
-//! timeout costs on its own).
+//! timeout costs on its own). A fourth pair measures ours directly against the
+//! hand-written client with our default timeouts (`ours (raw = raw+timeout)`): the fair
+//! baseline, with issue #26's target for the one-page list (≥ 0.92, wall and CPU).
 //! Each comparison runs twice: against a fixed-body HTTP/1.1 server (one std thread,
 //! answers every request with the bytes the sandbox gave once; the client's share of
 //! the time is largest here) and against the sandbox itself.
@@ -197,6 +199,10 @@ enum Pair {
     SecondRaw,
     /// The hand-written call with our default timeouts against the same call without.
     RawWithTimeout,
+    /// Our full stack against the hand-written call with our default timeouts (the
+    /// fair baseline: a request timeout costs the same whoever sets it), measured
+    /// directly rather than as the quotient of the two pairs above.
+    OursVsTimeout,
 }
 
 impl Pair {
@@ -205,12 +211,21 @@ impl Pair {
             Pair::Ours => "ours",
             Pair::SecondRaw => "raw'",
             Pair::RawWithTimeout => "raw+timeout",
+            Pair::OursVsTimeout => "ours (raw = raw+timeout)",
+        }
+    }
+
+    /// The baseline the measured side is compared with.
+    fn baseline(self, base_url: &str, org_id: &str) -> Raw {
+        match self {
+            Pair::OursVsTimeout => Raw::with_timeouts(base_url, org_id),
+            _ => Raw::new(base_url, org_id),
         }
     }
 
     fn measured(self, base_url: &str, org_id: &str) -> Side {
         match self {
-            Pair::Ours => Side::Ours(our_client(base_url, org_id)),
+            Pair::Ours | Pair::OursVsTimeout => Side::Ours(our_client(base_url, org_id)),
             Pair::SecondRaw => Side::Raw(Raw::new(base_url, org_id)),
             Pair::RawWithTimeout => Side::Raw(Raw::with_timeouts(base_url, org_id)),
         }
@@ -320,7 +335,7 @@ async fn compare(
     op: Op,
 ) -> Comparison {
     let measured = pair.measured(base_url, org_id);
-    let raw = Raw::new(base_url, org_id);
+    let raw = pair.baseline(base_url, org_id);
     // Both must decode the same thing before their speed means anything.
     assert_eq!(
         measured.once(op, group_id).await,
@@ -379,17 +394,31 @@ async fn bench(plan: &Plan) {
     let mut all_met = true;
     for (server, base_url) in servers {
         println!("\n## {server} ({base_url})");
-        for pair in [Pair::Ours, Pair::SecondRaw, Pair::RawWithTimeout] {
-            // Only ours against raw has a target; the others are references.
-            let target = (pair == Pair::Ours).then_some(0.95);
+        let pairs = [
+            Pair::Ours,
+            Pair::SecondRaw,
+            Pair::RawWithTimeout,
+            Pair::OursVsTimeout,
+        ];
+        for pair in pairs {
             for op in [Op::Get, Op::List] {
+                // Ours against raw has the overhead target (0.95); ours against raw with
+                // the same timeouts issue #26's one-page list target (0.92, wall and
+                // CPU); the others are references.
+                let target = match (pair, op) {
+                    (Pair::Ours, _) => Some(0.95),
+                    (Pair::OursVsTimeout, Op::List) => Some(0.92),
+                    _ => None,
+                };
                 let server = (base_url, sandbox.org_id());
                 let c = compare(plan, pair, server, &bodies.group_id, op).await;
                 let name = format!("{op:?}").to_lowercase();
-                all_met &= c.wall.print(&format!("{name} wall"), pair.label(), target);
-                if let Some(cpu) = &c.cpu {
-                    cpu.print(&format!("{name} cpu"), pair.label(), target);
-                }
+                let wall_met = c.wall.print(&format!("{name} wall"), pair.label(), target);
+                let cpu_met = c
+                    .cpu
+                    .as_ref()
+                    .is_none_or(|cpu| cpu.print(&format!("{name} cpu"), pair.label(), target));
+                all_met &= wall_met && (pair == Pair::Ours || cpu_met);
             }
         }
     }
@@ -397,8 +426,9 @@ async fn bench(plan: &Plan) {
         "\n{} gets / {} lists per side, pair and server, alternating request by request; \
          medians of single requests; `cpu` is this thread's CPU time (the whole client); \
          raw' is a second hand-written client identical to raw (the method's resolution), \
-         raw+timeout the hand-written client with our default timeouts; summary: ours/raw \
-         wall-clock targets {}",
+         raw+timeout the hand-written client with our default timeouts (against raw, and \
+         ours against it); summary: ours/raw wall-clock and ours/raw+timeout list wall and \
+         CPU targets {}",
         plan.gets,
         plan.lists,
         verdict(all_met)

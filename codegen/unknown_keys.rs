@@ -313,15 +313,16 @@ fn mirror(
 }
 
 /// `impl KnownFields for XKnownFields`: its field names, and a `match` that finds a
-/// key among them (compiled to a few comparisons, unlike a search of the list).
+/// key's index among them (compiled to a few comparisons, unlike a search of the list).
 fn known_fields_impl(mirror_name: &syn::Ident, names: &[String]) -> Result<syn::Item, String> {
+    let indices = (0..names.len() as u64).collect::<Vec<_>>();
     let tokens = quote! {
         impl crate::unknown_keys::KnownFields for #mirror_name {
             const NAMES: &'static [&'static str] = &[#(#names),*];
             #[inline]
-            fn known(key: &str) -> ::std::option::Option<&'static str> {
+            fn known(key: &str) -> ::std::option::Option<u64> {
                 match key {
-                    #(#names => ::std::option::Option::Some(#names),)*
+                    #(#names => ::std::option::Option::Some(#indices),)*
                     _ => ::std::option::Option::None,
                 }
             }

@@ -10,8 +10,9 @@
 //! `extra`, with serde's derive) through [`deserialize`], which hands the derived
 //! visitor the object's entries minus the unknown ones: each key is read once and
 //! looked up among the mirror's field names by its generated [`KnownFields::known`]
-//! (a `match`); a known one goes to the visitor, which decodes its value straight
-//! from the input. What happens to an unknown one depends on the decode's [`pass`]:
+//! (a `match`); a known one goes to the visitor as its index (serde's derive takes a
+//! field by index as by name, with a jump instead of comparing the name again), and
+//! the visitor decodes its value straight from the input. What happens to an unknown one depends on the decode's [`pass`]:
 //! in a body the client decodes ([`from_body`]), its value is only checked (as a
 //! [`Value`] would decode it, allocating nothing) and the object's [`Extra`] refers to
 //! the body, to be filled when read; when that happens, the body is decoded again and
@@ -21,7 +22,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::BorrowedStrDeserializer;
+use serde::de::value::U64Deserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
@@ -39,8 +40,8 @@ pub(crate) trait KnownFields {
     /// The names, in the order of the fields (serde's own `FIELDS`).
     const NAMES: &'static [&'static str];
 
-    /// `key`, if it is one of [`NAMES`](KnownFields::NAMES) (that entry).
-    fn known(key: &str) -> Option<&'static str>;
+    /// The index of `key` in [`NAMES`](KnownFields::NAMES), if it is one of them.
+    fn known(key: &str) -> Option<u64>;
 }
 
 /// Decodes `T` (a struct with serde's derive, no `flatten`) from `deserializer`, and
@@ -174,10 +175,8 @@ impl<'de, A: MapAccess<'de>, T: KnownFields> MapAccess<'de> for Entries<'_, A, T
             let key = self.map.next_key_seed(KeySeed(keep, self.fields))?;
             match key {
                 None => return Ok(None),
-                Some(Key::Known(name)) => {
-                    return seed
-                        .deserialize(BorrowedStrDeserializer::new(name))
-                        .map(Some);
+                Some(Key::Known(index)) => {
+                    return seed.deserialize(U64Deserializer::new(index)).map(Some);
                 }
                 Some(Key::Unknown(name)) => {
                     *self.extra.seen = true;
@@ -199,10 +198,10 @@ impl<'de, A: MapAccess<'de>, T: KnownFields> MapAccess<'de> for Entries<'_, A, T
     }
 }
 
-/// A key: one of the struct's field names (the name itself, not a copy), or another
-/// (a copy of it, if the entries are kept).
+/// A key: one of the struct's fields (its index in serde's `FIELDS`), or another (a
+/// copy of it, if the entries are kept).
 enum Key {
-    Known(&'static str),
+    Known(u64),
     Unknown(Option<String>),
 }
 
@@ -211,7 +210,7 @@ struct KeySeed<T>(bool, PhantomData<T>);
 
 impl<T: KnownFields> KeySeed<T> {
     #[inline]
-    fn key(&self, key: &str) -> Option<&'static str> {
+    fn key(&self, key: &str) -> Option<u64> {
         T::known(key)
     }
 }

@@ -96,12 +96,17 @@ fn within<R>(pass: Pass, decode: impl FnOnce() -> R) -> (R, Pass) {
 /// not copied) and is filled, with all the others of `body`, when one is first read.
 /// Other types decode as `from_slice` decodes them.
 pub fn from_body<T: DeserializeOwned>(body: Bytes) -> Result<T, serde_json::Error> {
+    decode(&body)
+}
+
+/// [`from_body`] of a body the caller keeps (the pass shares it: no copy).
+fn decode<T: DeserializeOwned>(body: &Bytes) -> Result<T, serde_json::Error> {
     let shared = Arc::new(Body::new(body.clone(), collect::<T>));
     let numbering = Pass::Number {
         body: shared,
         next: 0,
     };
-    within(numbering, || serde_json::from_slice(&body)).0
+    within(numbering, || serde_json::from_slice(body)).0
 }
 
 /// The collecting pass over a body [`from_body`] decoded as `T`.
@@ -124,7 +129,7 @@ pub(crate) async fn from_response<T: DeserializeOwned, E>(
     let status = response.status();
     let headers = response.headers().clone();
     let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    match from_body(full.clone()) {
+    match decode(&full) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
         Err(e) => Err(Error::InvalidResponsePayload(full, e)),
     }

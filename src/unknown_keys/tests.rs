@@ -24,8 +24,11 @@ struct ThingKnownFields {
 impl super::KnownFields for ThingKnownFields {
     const NAMES: &'static [&'static str] = &["id", "tags", "note", "type", "inner"];
 
-    fn known(key: &str) -> Option<&'static str> {
-        Self::NAMES.iter().copied().find(|name| *name == key)
+    fn known(key: &str) -> Option<u64> {
+        Self::NAMES
+            .iter()
+            .position(|name| *name == key)
+            .map(|i| i as u64)
     }
 }
 
@@ -51,8 +54,8 @@ struct InnerKnownFields {
 impl super::KnownFields for InnerKnownFields {
     const NAMES: &'static [&'static str] = &["a"];
 
-    fn known(key: &str) -> Option<&'static str> {
-        (key == "a").then_some("a")
+    fn known(key: &str) -> Option<u64> {
+        (key == "a").then_some(0)
     }
 }
 
