@@ -2,6 +2,8 @@
 //! or UTC offset form. Owns only parsing and printing; the spec's `Timestamp` schema
 //! is generated as this type (see build.rs).
 
+mod fast;
+
 use std::fmt;
 use std::ops::Deref;
 use std::str::FromStr;
@@ -23,9 +25,13 @@ impl Timestamp {
     }
 }
 
-/// Parses with the strict RFC 3339 parser (the common case, and fast), falling back
-/// to chrono's general parser for other ISO 8601 forms it accepts.
+/// Parses the API's usual shape by hand ([`fast`]), then with chrono's strict RFC
+/// 3339 parser, falling back to chrono's general parser for other ISO 8601 forms it
+/// accepts.
 fn parse(text: &str) -> Result<Timestamp, chrono::ParseError> {
+    if let Some(instant) = fast::parse(text) {
+        return Ok(Timestamp(instant));
+    }
     match DateTime::parse_from_rfc3339(text) {
         Ok(instant) => Ok(Timestamp(instant.with_timezone(&Utc))),
         Err(strict) => text
