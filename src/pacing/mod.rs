@@ -170,6 +170,10 @@ pub struct Observation {
     pub throttled: bool,
     /// How long from now requests are held (zero if none).
     pub pause: Duration,
+    /// The fixed window this 429 taught or corrected, `(n, length)`: `n` requests per
+    /// `length` (see the learned windows above), for a shared coordinator to hold
+    /// every process to.
+    pub learned: Option<(u64, Duration)>,
 }
 
 /// [`RateLimiter::ready`] could not let the request go before its deadline.

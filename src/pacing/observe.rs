@@ -1,7 +1,8 @@
 //! What [`RateLimiter::observe`] makes of one response: the header model and the
 //! learned windows take its counts; a 429 closes the gate for its `Retry-After` (or
 //! the fallback's doubling pause), starts a throttle wave, contradicts the header
-//! model if it vouched for the request, and may set the adaptive rate. A
+//! model if it vouched for the request, may teach a fixed window (answered in the
+//! [`Observation`], for a shared coordinator) and may set the adaptive rate. A
 //! `Retry-After` past the cap (an hourly quota's) is a long wait: the gate closes
 //! for all of it (a day at most), so that calls end with `Error::RateLimited` naming
 //! when to resume, or wait as told if their throttle deadline allows, instead of
@@ -72,6 +73,7 @@ impl RateLimiter {
             return Observation {
                 throttled: false,
                 pause: Duration::ZERO,
+                learned: None,
             };
         }
         self.inner
@@ -102,6 +104,7 @@ impl RateLimiter {
             return Observation {
                 throttled: true,
                 pause,
+                learned: None,
             };
         }
         let added = state.gate.close_until(now, now + pause);
@@ -113,9 +116,7 @@ impl RateLimiter {
         // Both are the latest the refusing window can end; the earlier is the closer.
         let ends = signals.asked.into_iter().chain(signals.reset_said).min();
         let ends = ends.map(|wait| now + wait.min(LONGEST_WAIT));
-        state
-            .learned
-            .throttled(now, permit.seq, signals.limit, ends, new_wave);
+        let learned = (state.learned).throttled(now, permit.seq, signals.limit, ends, new_wave);
         let asked = signals.retry_after.duration();
         let mut rate = None;
         if new_wave {
@@ -138,6 +139,7 @@ impl RateLimiter {
         Observation {
             throttled: true,
             pause,
+            learned,
         }
     }
 }
