@@ -18,9 +18,18 @@
 //!   once, all or nothing, in one round trip; the two keys are named in `KEYS`.
 //! - Why a span of the length and not the server's own fixed window: send times are
 //!   Redis' when leave is given, the server counts arrivals; `n` in any span of the
-//!   length allows no more than the server's window does however it is placed. The
+//!   length lets at most `n` into any window that long, however the server placed
+//!   it. The
 //!   margin (a twentieth of the length, 100 ms to 1 s) covers the arrival of a
 //!   window's first request later than its successor's.
+//! - A failure to write a window back is a warning, as a pause's is: this process's
+//!   own pacer still holds it to the window, and its next leave fails closed (or
+//!   falls back) as configured.
+//! - What stays open: a process measures a window from its own first send in it, so
+//!   one that joined a window another process opened learns it shorter than it is;
+//!   the longest length reported is kept (the first wave's processes report theirs
+//!   together), and a 429 that still comes pauses every process through the gate
+//!   (it lengthens the window only as far as the refused process can tell).
 //! - What stays per process: the header model (the server's `X-RateLimit-Remaining`
 //!   already counts every process's requests, so it needs no sharing) and the
 //!   adaptive rate (inferred from this process's own 429 spacing where no header
