@@ -50,8 +50,8 @@ const KEEP_AT_LEAST: Duration = Duration::from_secs(3600);
 /// ... and at least this many of its lengths.
 const KEEP_LENGTHS: u32 = 10;
 
-/// KEYS[1] the hash; ARGV[1] `n`, ARGV[2] the length and ARGV[3] how long to keep
-/// it, in microseconds, ARGV[4] the most windows. Drops expired windows, keeps the
+/// `KEYS[1]` the hash; `ARGV[1]` `n`, `ARGV[2]` the length and `ARGV[3]` how long to keep
+/// it, in microseconds, `ARGV[4]` the most windows. Drops expired windows, keeps the
 /// longer length of a window already known, makes room by dropping the one expiring
 /// first, and answers the length stored.
 const LEARN: &str = r"
@@ -85,8 +85,8 @@ end
 redis.call('PEXPIRE', KEYS[1], math.ceil((last - now) / 1000))
 return len";
 
-/// The part of the quota script that honours the learned windows: KEYS[2] the hash,
-/// KEYS[3] the send times; `now` and `wait` are the script's. Sets `spans` (each
+/// The part of the quota script that honours the learned windows: `KEYS[2]` the hash,
+/// `KEYS[3]` the send times; `now` and `wait` are the script's. Sets `spans` (each
 /// window's `{n, span}`) and `longest` (0: no window known), and raises `wait` to
 /// when every window has room.
 pub(super) const HONOUR: &str = r"

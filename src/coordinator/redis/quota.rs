@@ -21,8 +21,8 @@ use tokio::time::Instant;
 use super::{Shared, failed, learned};
 use crate::coordinator::{CoordinatorError, Refused};
 
-/// KEYS[1] the gate, KEYS[2] and KEYS[3] the learned windows and the send times
-/// they count (see `learned`), KEYS[4..] one per quota; ARGV three per quota: its
+/// `KEYS[1]` the gate, `KEYS[2]` and `KEYS[3]` the learned windows and the send times
+/// they count (see `learned`), `KEYS[4..]` one per quota; ARGV three per quota: its
 /// kind (0: a GCRA, then its emission interval and burst; 1: a budget, then its `n`
 /// and period, in microseconds). Answers `{1, 0}` (taken) or `{0, wait_us}`
 /// (nothing taken).
@@ -78,7 +78,7 @@ for i = 4, #KEYS do
 end
 ";
 
-/// KEYS[1] the gate; ARGV[1] the pause in milliseconds. Moves the gate to now + pause
+/// `KEYS[1]` the gate; `ARGV[1]` the pause in milliseconds. Moves the gate to now + pause
 /// unless it already is later.
 const PAUSE: &str = r"
 local t = redis.call('TIME')
