@@ -336,9 +336,9 @@ impl ClientBuilder {
     /// default [`Coordinator::in_process`], this client's own (shared by its clones).
     /// With the `redis` feature, [`Coordinator::redis`] shares both with every
     /// process using the same Redis server: one read-modify-write (and plain PUT) per
-    /// group at a time across all of them, and the organisation's quota and 429
-    /// pauses paced together. The client's [`rate_limiter`](Self::rate_limiter) still
-    /// paces this process on top.
+    /// group at a time across all of them, and the organisation's quota, 429 pauses
+    /// and the fixed windows learned from 429s paced together. The client's
+    /// [`rate_limiter`](Self::rate_limiter) still paces this process on top.
     pub fn coordinator(mut self, coordinator: Coordinator) -> Self {
         self.coordinator = Some(coordinator);
         self

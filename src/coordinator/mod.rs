@@ -6,7 +6,9 @@
 //! same Redis or Valkey server (see `redis`'s module doc for the keys, the scripts
 //! and what happens when the server goes away). The core asks for locks through
 //! [`Coordinator::serialized`], the request path for leave through
-//! [`Coordinator::leave`] and reports 429 pauses through [`Coordinator::pause`].
+//! [`Coordinator::leave`], reports 429 pauses through [`Coordinator::pause`] and the
+//! fixed windows its pacer learned from 429s through [`Coordinator::learned`] (both
+//! shared by Redis, nothing to do in process).
 
 mod failure;
 mod in_process;
@@ -177,6 +179,19 @@ impl Coordinator {
             }
             #[cfg(feature = "redis")]
             Kind::Redis(redis) => redis.pause(org_id, pause).await,
+        }
+    }
+
+    /// Tells every process sharing the coordinator that the organisation's server
+    /// allows `n` requests per `length` (a fixed window the pacer learned from a 429,
+    /// or corrected): from their next request on, each is held to it.
+    pub(crate) async fn learned(&self, org_id: &str, n: u64, length: Duration) {
+        match &*self.kind {
+            Kind::InProcess(_) => {
+                let _ = (org_id, n, length);
+            }
+            #[cfg(feature = "redis")]
+            Kind::Redis(redis) => redis.learned(org_id, n, length).await,
         }
     }
 }

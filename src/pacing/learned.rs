@@ -9,7 +9,9 @@
 //! From then on each window is opened by the first send after the last one's end,
 //! takes `n` sends, and holds the next until its end: the next windows are spent
 //! without a 429. A 429 inside a learned window corrects it (longer, or opened
-//! earlier than thought). Pure state on tokio's clock, driven by
+//! earlier than thought). Each window learned or corrected is answered, `(n, length)`,
+//! so that a shared coordinator can hold every process to it: these budgets count
+//! this process's sends only. Pure state on tokio's clock, driven by
 //! [`super::RateLimiter`]; it never sleeps.
 
 use std::collections::VecDeque;
@@ -74,7 +76,8 @@ impl Learned {
     /// longer than the window, the sends before it fell in windows of their own, and
     /// counting from the first would learn a window as long as the spell). Only the
     /// first 429 of a throttle wave (`new_wave`) counts; the next send after it starts
-    /// a new cycle.
+    /// a new cycle. Answers the window learned or corrected, `(n, length)`, for the
+    /// coordinator to share (`None`: the 429 taught nothing).
     pub(crate) fn throttled(
         &mut self,
         now: Instant,
@@ -82,17 +85,17 @@ impl Learned {
         limit: Option<u64>,
         ends: Option<Instant>,
         new_wave: bool,
-    ) {
+    ) -> Option<(u64, Duration)> {
         // The rest of a wave says what its first 429 said, less exactly.
         if !new_wave {
-            return;
+            return None;
         }
         let first_send = self.first_send.take();
         let (Some(n), Some(ends)) = (limit.filter(|n| *n > 0), ends) else {
-            return;
+            return None;
         };
         if ends <= now {
-            return;
+            return None;
         }
         if let Some(known) = self.windows.iter_mut().find(|window| window.n() == n) {
             // Inside a learned window: it opened when the model says (or earlier),
@@ -104,15 +107,13 @@ impl Learned {
                 known.set_length(length.max(ends.saturating_duration_since(opened)));
             }
             known.spent_until(known.ends().map_or(ends, |current| current.max(ends)));
-            return;
+            return known.length().map(|length| (n, length));
         }
-        let Some(first_send) = first_send else {
-            return;
-        };
+        let first_send = first_send?;
         let opened = first_send.max(self.sent_at(refused.checked_sub(n)).unwrap_or(first_send));
         let length = ends.saturating_duration_since(opened);
         if length < MIN_LENGTH {
-            return;
+            return None;
         }
         if self.windows.len() == MAX_WINDOWS {
             self.windows.remove(0);
@@ -126,6 +127,7 @@ impl Learned {
             window_ms = length.as_millis() as u64,
             "learned a rate-limit window from a 429"
         );
+        Some((n, length))
     }
 
     /// When send number `seq` went, if it is among the ones kept.
@@ -155,7 +157,8 @@ mod tests {
 
     // Proves a 429 naming its limit and end teaches the window: 20 per 5 s, opened by
     // the first send; the next window opens at the first send after its end, takes 20
-    // sends, and holds the 21st until 5 s after that send.
+    // sends, and holds the 21st until 5 s after that send. The window learned is
+    // answered, for the coordinator to share.
     #[tokio::test(start_paused = true)]
     async fn learns_a_window_and_spends_the_next_one() {
         let mut learned = Learned::default();
@@ -165,7 +168,8 @@ mod tests {
         }
         assert_eq!(learned.blocked_until(t0), None, "nothing learned yet");
         let now = t0 + Duration::from_millis(60);
-        learned.throttled(now, 27, Some(20), Some(t0 + secs(5)), true);
+        let taught = learned.throttled(now, 27, Some(20), Some(t0 + secs(5)), true);
+        assert_eq!(taught, Some((20, secs(5))), "what the coordinator is told");
         assert_eq!(learned.windows(), [(20, secs(5))]);
         assert_eq!(learned.blocked_until(now), Some(t0 + secs(5)));
         let open = t0 + secs(6);
@@ -188,12 +192,12 @@ mod tests {
         (0..10).for_each(|_| learned.sending(t0));
         let burst = t0 + secs(10);
         (0..25).for_each(|_| learned.sending(burst));
-        learned.throttled(burst, 30, Some(20), Some(burst + secs(5)), true);
+        let _ = learned.throttled(burst, 30, Some(20), Some(burst + secs(5)), true);
         assert_eq!(learned.windows(), [(20, secs(5))]);
     }
 
-    // Proves what is not learned: a window under 2 s (a token bucket's), a 429
-    // without its limit or end, or with an end already past.
+    // Proves what is not learned (nor told to the coordinator): a window under 2 s (a
+    // token bucket's), a 429 without its limit or end, or with an end already past.
     #[tokio::test(start_paused = true)]
     async fn short_or_unnamed_windows_are_not_learned() {
         let t0 = Instant::now();
@@ -206,24 +210,30 @@ mod tests {
         ] {
             let mut learned = Learned::default();
             learned.sending(t0);
-            learned.throttled(t0, 0, limit, ends, true);
-            assert_eq!(learned.windows(), [], "{limit:?} {ends:?}");
+            let taught = learned.throttled(t0, 0, limit, ends, true);
+            assert_eq!(
+                (taught, learned.windows()),
+                (None, vec![]),
+                "{limit:?} {ends:?}"
+            );
         }
     }
 
     // Proves a 429 inside a learned window corrects it: the window opened at the
     // model's opening and the server says it ends 1 s later than thought, so the
-    // length grows by 1 s and sending is held until the server's end.
+    // length grows by 1 s and sending is held until the server's end; the corrected
+    // window is what the coordinator is told.
     #[tokio::test(start_paused = true)]
     async fn a_429_inside_a_learned_window_lengthens_it() {
         let mut learned = Learned::default();
         let t0 = Instant::now();
         learned.sending(t0);
-        learned.throttled(t0, 0, Some(2), Some(t0 + secs(4)), true);
+        let _ = learned.throttled(t0, 0, Some(2), Some(t0 + secs(4)), true);
         let open = t0 + secs(4);
         learned.sending(open);
         let now = open + Duration::from_millis(10);
-        learned.throttled(now, 1, Some(2), Some(open + secs(5)), true);
+        let taught = learned.throttled(now, 1, Some(2), Some(open + secs(5)), true);
+        assert_eq!(taught, Some((2, secs(5))), "the correction is shared too");
         assert_eq!(learned.windows(), [(2, secs(5))]);
         assert_eq!(learned.blocked_until(now), Some(open + secs(5)));
     }

@@ -67,7 +67,8 @@ use window::Window;
 ///   request, no `Reset` on passing answers, possibly hidden behind a longer
 ///   limit's counts): each later window takes that many requests from its first
 ///   one, and the next wait for its end.
-/// - **Adaptation.** After a 429 the headers do not explain, requests are sent at
+/// - **Adaptation.** After a 429 the headers do not explain (and that teaches or
+///   corrects no learned window, which then paces alone), requests are sent at
 ///   the rate the server let through over the last cycle, pause included: spread
 ///   evenly, or, when the `Retry-After` shows a quota window (2 s or more, and at least
 ///   two intervals of that rate), that many per window from the end of the pause. The
@@ -170,6 +171,10 @@ pub struct Observation {
     pub throttled: bool,
     /// How long from now requests are held (zero if none).
     pub pause: Duration,
+    /// The fixed window this 429 taught or corrected, `(n, length)`: `n` requests per
+    /// `length` (see the learned windows above), for a shared coordinator to hold
+    /// every process to.
+    pub learned: Option<(u64, Duration)>,
 }
 
 /// [`RateLimiter::ready`] could not let the request go before its deadline.

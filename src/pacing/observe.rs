@@ -1,7 +1,9 @@
 //! What [`RateLimiter::observe`] makes of one response: the header model and the
 //! learned windows take its counts; a 429 closes the gate for its `Retry-After` (or
 //! the fallback's doubling pause), starts a throttle wave, contradicts the header
-//! model if it vouched for the request, and may set the adaptive rate. A
+//! model if it vouched for the request, may teach a fixed window (answered in the
+//! [`Observation`], for a shared coordinator) and, if it taught none and the headers
+//! do not explain it, may set the adaptive rate. A
 //! `Retry-After` past the cap (an hourly quota's) is a long wait: the gate closes
 //! for all of it (a day at most), so that calls end with `Error::RateLimited` naming
 //! when to resume, or wait as told if their throttle deadline allows, instead of
@@ -72,6 +74,7 @@ impl RateLimiter {
             return Observation {
                 throttled: false,
                 pause: Duration::ZERO,
+                learned: None,
             };
         }
         self.inner
@@ -102,6 +105,7 @@ impl RateLimiter {
             return Observation {
                 throttled: true,
                 pause,
+                learned: None,
             };
         }
         let added = state.gate.close_until(now, now + pause);
@@ -113,15 +117,14 @@ impl RateLimiter {
         // Both are the latest the refusing window can end; the earlier is the closer.
         let ends = signals.asked.into_iter().chain(signals.reset_said).min();
         let ends = ends.map(|wait| now + wait.min(LONGEST_WAIT));
-        state
-            .learned
-            .throttled(now, permit.seq, signals.limit, ends, new_wave);
+        let learned = (state.learned).throttled(now, permit.seq, signals.limit, ends, new_wave);
         let asked = signals.retry_after.duration();
         let mut rate = None;
         if new_wave {
             state.epoch += 1;
-            // A long wait is a quota spent, not a rate to adapt to.
-            if !explained && long.is_none() {
+            // A long wait is a quota spent, not a rate to adapt to; a window this 429
+            // taught (or corrected) paces what follows, so it is no rate either.
+            if !explained && long.is_none() && learned.is_none() {
                 rate = state.aimd.throttled(now, gate, asked);
             }
         }
@@ -138,6 +141,7 @@ impl RateLimiter {
         Observation {
             throttled: true,
             pause,
+            learned,
         }
     }
 }
@@ -148,5 +152,52 @@ fn fallback_pause(streak: u32, cap: Duration) -> Duration {
     match streak {
         0 => Duration::ZERO,
         n => Duration::from_secs(1u64 << (n - 1).min(16)).min(cap),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    use super::RateLimiter;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    // Proves a 429 that teaches a window starts no adaptive rate, even when the header
+    // model vouched for the request (as when other processes spent the window): after
+    // a 200 saying 5 of 10 are left, a 429 naming its limit (10) and a 3 s wait is
+    // learned as 10 per 3 s and answered for the coordinator, and the adaptive rate
+    // stays off; the same 429 without its limit teaches nothing and starts it.
+    #[tokio::test(start_paused = true)]
+    async fn a_429_that_teaches_a_window_starts_no_adaptive_rate() {
+        let cap = Duration::from_secs(120);
+        for (limit, learned) in [(true, Some((10, Duration::from_secs(3)))), (false, None)] {
+            let limiter = RateLimiter::new();
+            let first = limiter.ready(None).await.unwrap();
+            let passing = headers(&[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "5")]);
+            limiter.observe(first, StatusCode::OK, &passing, cap);
+            let vouched = limiter.ready(None).await.unwrap();
+            let mut refusal = headers(&[("retry-after", "3"), ("x-ratelimit-remaining", "0")]);
+            if limit {
+                refusal.insert("x-ratelimit-limit", HeaderValue::from_static("10"));
+            }
+            let seen = limiter.observe(vouched, StatusCode::TOO_MANY_REQUESTS, &refusal, cap);
+            assert_eq!(seen.learned, learned);
+            let adaptive = limiter.stats().adaptive_rate;
+            assert_eq!(
+                adaptive.is_some(),
+                !limit,
+                "limit named: {limit}, {adaptive:?}"
+            );
+        }
     }
 }

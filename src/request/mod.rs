@@ -38,7 +38,7 @@ pub struct Settings {
     pub(crate) limiter: RateLimiter,
     pub(crate) throttle_deadline: Duration,
     /// Gives leave for each attempt under the organisation's shared quota, and hears
-    /// of 429 pauses (in process: at once, and nothing to hear).
+    /// of 429 pauses and learned windows (in process: at once, and nothing to hear).
     pub(crate) coordinator: Coordinator,
 }
 
@@ -66,7 +66,8 @@ impl std::fmt::Debug for PerRequest {
 /// next turn waits out the pause, bounded by the throttle deadline, past which the
 /// call is answered through `failure`'s side channel (`Error::RateLimited`). A shared
 /// coordinator gives leave before each attempt (the organisation's quota and gate,
-/// read from the URL's `/organizations/{org}/`) and hears of every 429's pause.
+/// read from the URL's `/organizations/{org}/`) and hears of every 429's pause and
+/// of every fixed window the limiter learned from one.
 pub(crate) async fn send(
     http: &reqwest::Client,
     settings: &Settings,
@@ -141,6 +142,9 @@ pub(crate) async fn send(
                 let seen = limiter.observe(permit, status, response.headers(), cap);
                 if let (Some(org), true) = (&shared_org, seen.throttled) {
                     settings.coordinator.pause(org, seen.pause).await;
+                    if let Some((n, length)) = seen.learned {
+                        settings.coordinator.learned(org, n, length).await;
+                    }
                 }
                 if !span.is_disabled() {
                     span.record("status", status.as_u16());

@@ -3,9 +3,12 @@
 //!
 //! - **Keys**, under the prefix (default `tallyfy-groups`): `{prefix}:lock:{org}:{group}`
 //!   (a random token of the holder, with a TTL), `{prefix}:quota:{org}:{n}/{ms}` (a
-//!   GCRA theoretical arrival time, microseconds of Redis' clock) and
-//!   `{prefix}:gate:{org}` (until when a 429 asked every process to wait). Nothing
-//!   else: no access token, no member id, no personal data.
+//!   GCRA theoretical arrival time, microseconds of Redis' clock),
+//!   `{prefix}:budget:{org}:{n}/{ms}` (a longer quota's send times),
+//!   `{prefix}:gate:{org}` (until when a 429 asked every process to wait),
+//!   `{prefix}:learned:{org}` (the windows the pacers learned from 429s: `n` to
+//!   length and expiry) and `{prefix}:sent:{org}` (the send times those count).
+//!   Nothing else: no access token, no member id, no personal data.
 //! - **Locks** (`lock`): `SET NX PX`, renewed at a third of the TTL while held
 //!   (compare-and-`PEXPIRE`), released by compare-and-delete, so a holder whose lock
 //!   expired can neither renew nor release another's. A holder checks that it still
@@ -13,7 +16,10 @@
 //!   reads again instead of writing.
 //! - **Quota** (`quota`): one Lua script per request checks the gate and every declared
 //!   quota at once on Redis' `TIME` (never this machine's clock) and takes from all or
-//!   none; a 429's pause is written back as the gate.
+//!   none; a 429's pause is written back as the gate, and every fixed window a
+//!   pacer learns from a 429 (`learned`) is written back too and honoured by the same
+//!   script, so one process's 429 slows them all. The header model and the adaptive
+//!   rate stay per process (`learned` says why).
 //! - **Server unreachable or restarted mid-run**: by default the coordinator fails
 //!   closed ([`Unavailable::FailClosed`]): the call fails with
 //!   [`Error::Coordinator`](crate::Error::Coordinator) before anything is written,
@@ -22,6 +28,7 @@
 //!   `tracing` warning. A restarted server loses its locks: their holders see the
 //!   lock lost at the next renewal or check and take it again before writing.
 
+mod learned;
 mod lock;
 mod quota;
 
@@ -260,6 +267,20 @@ impl RedisCoordinator {
             tracing::warn!(%error, "could not share a 429's pause through the coordinator");
         }
     }
+
+    pub(super) async fn learned(&self, org_id: &str, n: u64, length: Duration) {
+        match learned::learned(&self.shared, org_id, n, length).await {
+            Ok(shared) => tracing::debug!(
+                n,
+                window_ms = shared.as_millis() as u64,
+                "shared a learned rate-limit window through the coordinator"
+            ),
+            Err(error) => tracing::warn!(
+                %error,
+                "could not share a learned rate-limit window through the coordinator"
+            ),
+        }
+    }
 }
 
 impl Shared {
@@ -311,6 +332,8 @@ pub(crate) fn redacted(url: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod learned_tests;
 #[cfg(test)]
 mod tests;
 

@@ -7,33 +7,48 @@
 //! (`{prefix}:quota:{org}:{n}/{ms}`, as go-redis/redis_rate keeps it); each longer
 //! one is a budget of `n` in any span of its period: a sorted set of the send times
 //! in it (`{prefix}:budget:{org}:{n}/{ms}`), so Tallyfy's 1,000 per hour does not
-//! space every request 3.6 s apart while 100 per minute allows 0.6 s. Times are
-//! microseconds of Redis' clock; no argument carries this machine's time.
+//! space every request 3.6 s apart while 100 per minute allows 0.6 s. The same call
+//! holds the request to the windows the pacers learned from 429s (`learned`).
+//! Times are microseconds of Redis' clock; no argument carries this machine's time.
 
 use std::fmt;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use ::redis::Script;
 use tokio::time::Instant;
 
-use super::{Shared, failed};
+use super::{Shared, failed, learned};
 use crate::coordinator::{CoordinatorError, Refused};
 
-/// KEYS[1] the gate, KEYS[2..] one per quota; ARGV three per quota: its kind (0: a
-/// GCRA, then its emission interval and burst; 1: a budget, then its `n` and period,
-/// in microseconds). Answers `{1, 0}` (taken) or `{0, wait_us}` (nothing taken).
-const TAKE: &str = r"
+/// `KEYS[1]` the gate, `KEYS[2]` and `KEYS[3]` the learned windows and the send times
+/// they count (see `learned`), `KEYS[4..]` one per quota; ARGV three per quota: its
+/// kind (0: a GCRA, then its emission interval and burst; 1: a budget, then its `n`
+/// and period, in microseconds). Answers `{1, 0}` (taken) or `{0, wait_us}`
+/// (nothing taken).
+static TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{TAKE_HEAD}{}{TAKE_QUOTAS}{}return {{1, 0}}",
+        learned::HONOUR,
+        learned::COUNT
+    ))
+});
+
+const TAKE_HEAD: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local wait = 0
 local gate = tonumber(redis.call('GET', KEYS[1]) or '0')
 if gate > now then wait = gate - now end
+";
+
+const TAKE_QUOTAS: &str = r"
 local next = {}
 local count = {}
-for i = 2, #KEYS do
-  local kind = tonumber(ARGV[3 * i - 5])
-  local a = tonumber(ARGV[3 * i - 4])
-  local b = tonumber(ARGV[3 * i - 3])
+for i = 4, #KEYS do
+  local kind = tonumber(ARGV[3 * i - 11])
+  local a = tonumber(ARGV[3 * i - 10])
+  local b = tonumber(ARGV[3 * i - 9])
   if kind == 0 then
     local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
     if tat < now then tat = now end
@@ -51,19 +66,19 @@ for i = 2, #KEYS do
   end
 end
 if wait > 0 then return {0, math.ceil(wait)} end
-for i = 2, #KEYS do
-  if tonumber(ARGV[3 * i - 5]) == 0 then
+for i = 4, #KEYS do
+  if tonumber(ARGV[3 * i - 11]) == 0 then
     local ttl_ms = math.ceil((next[i] - now) / 1000) + 1
     redis.call('SET', KEYS[i], string.format('%.0f', next[i]), 'PX', ttl_ms)
   else
     local stamp = string.format('%.0f', now)
     redis.call('ZADD', KEYS[i], stamp, stamp .. ':' .. count[i])
-    redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 * i - 3]) / 1000) + 1)
+    redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 * i - 9]) / 1000) + 1)
   end
 end
-return {1, 0}";
+";
 
-/// KEYS[1] the gate; ARGV[1] the pause in milliseconds. Moves the gate to now + pause
+/// `KEYS[1]` the gate; `ARGV[1]` the pause in milliseconds. Moves the gate to now + pause
 /// unless it already is later.
 const PAUSE: &str = r"
 local t = redis.call('TIME')
@@ -174,8 +189,9 @@ pub(super) async fn take(
     quotas: &[Quota],
     org_id: &str,
 ) -> Result<Option<Duration>, CoordinatorError> {
-    let script = Script::new(TAKE);
-    let mut call = script.key(gate_key(&shared.prefix, org_id));
+    let mut call = TAKE.key(gate_key(&shared.prefix, org_id));
+    call.key(learned::learned_key(&shared.prefix, org_id));
+    call.key(learned::sent_key(&shared.prefix, org_id));
     for quota in quotas {
         call.key(quota.key(&shared.prefix, org_id));
     }

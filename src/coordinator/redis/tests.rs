@@ -12,7 +12,11 @@ use super::quota::{self, Quota};
 use super::{Shared, lock};
 use crate::coordinator::{Coordinator, Kind};
 
-async fn connect(server: &RedisServer, ttl: Duration, quotas: &[(u32, Duration)]) -> Coordinator {
+pub(super) async fn connect(
+    server: &RedisServer,
+    ttl: Duration,
+    quotas: &[(u32, Duration)],
+) -> Coordinator {
     Coordinator::redis(server.url())
         .lock_ttl(ttl)
         .quotas(quotas)
@@ -21,7 +25,7 @@ async fn connect(server: &RedisServer, ttl: Duration, quotas: &[(u32, Duration)]
         .expect("connects to the test's redis-server")
 }
 
-fn shared(coordinator: &Coordinator) -> Arc<Shared> {
+pub(super) fn shared(coordinator: &Coordinator) -> Arc<Shared> {
     match &*coordinator.kind {
         Kind::Redis(redis) => redis.shared.clone(),
         Kind::InProcess(_) => unreachable!(),
@@ -34,7 +38,7 @@ async fn conn(server: &RedisServer) -> ConnectionManager {
 }
 
 /// Redis' clock in microseconds.
-fn redis_now_us(server: &RedisServer) -> i64 {
+pub(super) fn redis_now_us(server: &RedisServer) -> i64 {
     match server.command(&["TIME"]) {
         Reply::Array(parts) => match (&parts[0], &parts[1]) {
             (Reply::Text(s), Reply::Text(us)) => {
