@@ -1,7 +1,7 @@
 //! A typed, reliable client for Tallyfy's Groups API.
 //!
 //! The raw client is generated at build time from `spec/tallyfy-groups.yaml` (see
-//! [`generated`]); this crate wraps it with a builder that sets the required headers,
+//! [`raw`]); this crate wraps it with a builder that sets the required headers,
 //! argument checks, retries and timeouts, one error type, and paging.
 //!
 //! ```no_run
