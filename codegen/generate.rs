@@ -101,6 +101,16 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
         ));
     }
     let code = code.replace(PROGENITOR, OURS);
+    // Path parameters go through `crate::request::encode_path`: progenitor's
+    // encoding, without copying a parameter that needs none.
+    const ENCODE: &str = "encode_path(&";
+    const OUR_ENCODE: &str = "crate::request::encode_path(&";
+    if !code.contains(ENCODE) {
+        return Err(format!(
+            "the generated client has no `{ENCODE}` call to replace"
+        ));
+    }
+    let code = code.replace(ENCODE, OUR_ENCODE);
     if code.contains("from_response")
         && code.matches("from_response").count() != code.matches(OURS).count()
     {

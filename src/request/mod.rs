@@ -2,12 +2,14 @@
 //! (progenitor's `exec`: one tracing span around each call) hands each call to
 //! [`send`], the attempt loop here (pacing, retries, per-request headers), whose
 //! final response passes the `body` guard; `response` turns the generated call's
-//! outcome into the crate's `Result`. Failures the generated code cannot express
-//! cross it only through `failure`. Keeps no state between calls.
+//! outcome into the crate's `Result`; `path` encodes the generated calls' path
+//! parameters. Failures the generated code cannot express cross it only through
+//! `failure`. Keeps no state between calls.
 
 mod body;
 mod failure;
 mod hooks;
+mod path;
 mod response;
 
 use std::time::{Duration, SystemTime};
@@ -23,6 +25,7 @@ use crate::pacing::RateLimiter;
 use crate::retry::{self, RetryPolicy};
 use crate::retry_after;
 
+pub(crate) use path::encode_path;
 pub(crate) use response::finish;
 #[cfg(test)]
 pub(crate) use response::{api_error_from_bytes, decode_error};

@@ -124,10 +124,12 @@ fn collect<T: DeserializeOwned>(
 /// progenitor's `ResponseValue::from_response`, decoding through [`from_body`]: the
 /// generated client calls this instead (codegen/unknown_keys.rs).
 pub(crate) async fn from_response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not cloned as progenitor does: reading the body needs no header (its
+    // decoding was chosen when the response arrived), and a clone costs a map.
+    let headers = std::mem::take(response.headers_mut());
     let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
     match decode(&full) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
