@@ -6,22 +6,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
+use common::coordinator::*;
 use common::*;
 use serde_json::Value;
-use tallyfy_groups_sandbox::redis_server::{RedisServer, Reply};
+use tallyfy_groups_sandbox::redis_server::RedisServer;
 use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
-
-const TOKEN: &str = "sandbox-secret-token-7f3a";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// A sandbox with `latency` per request and one empty group; its id.
 fn sandbox(
@@ -30,14 +22,7 @@ fn sandbox(
     limit: Option<SandboxLimit>,
     seed: usize,
 ) -> (Sandbox, String) {
-    let sandbox = rt.block_on(
-        Sandbox::builder()
-            .seed(seed)
-            .token(Some(TOKEN.into()))
-            .latency(latency)
-            .limit(limit)
-            .start(),
-    );
+    let sandbox = start(rt, seed, latency, limit);
     let out = cli(
         &sandbox,
         None,
@@ -49,24 +34,6 @@ fn sandbox(
     (sandbox, id)
 }
 
-/// The CLI against `sandbox`, with `--coordinator url` when given.
-fn cli(sandbox: &Sandbox, coordinator: Option<&str>, args: &[&str]) -> Command {
-    let mut command = Command::new(groups_exe());
-    command
-        .args(args)
-        .env("TALLYFY_ACCESS_TOKEN", TOKEN)
-        .env("TALLYFY_ORG_ID", sandbox.org_id())
-        .env("TALLYFY_BASE_URL", sandbox.base_url())
-        .env_remove("TALLYFY_COORDINATOR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(url) = coordinator {
-        command.args(["--coordinator", url]);
-    }
-    command
-}
-
 fn members(sandbox: &Sandbox, id: &str) -> Vec<i64> {
     let group = ok_json(&cli(sandbox, None, &["get", id, "--json"]).output().unwrap());
     let mut ids: Vec<i64> = (group["members"].as_array().unwrap().iter())
@@ -74,27 +41,6 @@ fn members(sandbox: &Sandbox, id: &str) -> Vec<i64> {
         .collect();
     ids.sort();
     ids
-}
-
-fn wait_all(children: Vec<Child>) -> Vec<Output> {
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect()
-}
-
-/// Every key and value in Redis, as text.
-fn keys_and_values(redis: &RedisServer) -> Vec<(String, String)> {
-    let Reply::Array(keys) = redis.command(&["KEYS", "*"]) else {
-        panic!("KEYS")
-    };
-    keys.into_iter()
-        .map(|k| {
-            let Reply::Text(k) = k else { panic!("{k:?}") };
-            let v = format!("{:?}", redis.command(&["GET", &k]));
-            (k, v)
-        })
-        .collect()
 }
 
 /// Polls (bounded) until a lock key exists in Redis.

@@ -7,81 +7,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
+use common::coordinator::*;
 use common::*;
+use tallyfy_groups_sandbox::SandboxLimit;
 use tallyfy_groups_sandbox::redis_server::{RedisServer, Reply};
-use tallyfy_groups_sandbox::{Sandbox, SandboxLimit};
-
-const TOKEN: &str = "sandbox-secret-token-9c1e";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn start(
-    rt: &tokio::runtime::Runtime,
-    seed: usize,
-    latency: Duration,
-    limit: Option<SandboxLimit>,
-) -> Sandbox {
-    rt.block_on(
-        Sandbox::builder()
-            .seed(seed)
-            .token(Some(TOKEN.into()))
-            .latency(latency)
-            .limit(limit)
-            .start(),
-    )
-}
-
-/// The CLI against `sandbox`, with `--coordinator url` when given.
-fn cli(sandbox: &Sandbox, coordinator: Option<&str>, args: &[&str]) -> Command {
-    let mut command = Command::new(groups_exe());
-    command
-        .args(args)
-        .env("TALLYFY_ACCESS_TOKEN", TOKEN)
-        .env("TALLYFY_ORG_ID", sandbox.org_id())
-        .env("TALLYFY_BASE_URL", sandbox.base_url())
-        .env_remove("TALLYFY_COORDINATOR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(url) = coordinator {
-        command.args(["--coordinator", url]);
-    }
-    command
-}
-
-fn wait_all(children: Vec<Child>) -> Vec<Output> {
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect()
-}
-
-/// Every key in Redis with its value (a string's, a hash's fields and values, a
-/// sorted set's members), as text.
-fn keys_and_values(redis: &RedisServer) -> Vec<(String, String)> {
-    let Reply::Array(keys) = redis.command(&["KEYS", "*"]) else {
-        panic!("KEYS")
-    };
-    keys.into_iter()
-        .map(|k| {
-            let Reply::Text(k) = k else { panic!("{k:?}") };
-            let value = match redis.command(&["TYPE", &k]) {
-                Reply::Text(t) if t == "hash" => redis.command(&["HGETALL", &k]),
-                Reply::Text(t) if t == "zset" => redis.command(&["ZRANGE", &k, "0", "-1"]),
-                _ => redis.command(&["GET", &k]),
-            };
-            (k, format!("{value:?}"))
-        })
-        .collect()
-}
 
 /// One run of three processes each listing every group, 4 a page, against a sandbox
 /// of 60 groups limited as Laravel limits (10 requests per 3 s, each window opened by

@@ -2,6 +2,8 @@
 //! against the local sandbox on a given state file, with no credentials set.
 #![allow(dead_code)]
 
+pub mod coordinator;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
